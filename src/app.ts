@@ -1,0 +1,162 @@
+// createApp(config): ORM + schema + Apollo + HTTP routes. It never listens by itself: main.ts and the tests do.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { MikroORM } from '@mikro-orm/core';
+import { AuthService } from './auth/auth.service';
+import { createPasswordHasher } from './auth/passwords';
+import { createTokenService } from './auth/tokens';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { buildContext, type Context } from './context';
+import { initORM } from './db/orm';
+import { ErrorCode, maskError } from './errors';
+import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
+import { createLogger, type Logger } from './logger';
+import { buildAppSchema } from './schema';
+import { UserService } from './users/user.service';
+
+export const GRAPHQL_PATH = '/graphql';
+const SHUTDOWN_GRACE_MS = 10_000;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface App {
+  readonly server: Server;
+  readonly orm: MikroORM;
+  readonly logger: Logger;
+  /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stop accepting, finish in-flight requests, then close Apollo and the database. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Adds the request id to masked errors, and logs every error that was masked, with its stack. */
+function errorReporting(logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              logger.error({ requestId: contextValue?.requestId, err: error.originalError ?? error }, 'internal error');
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR && contextValue?.requestId) {
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const production = config.nodeEnv === 'production';
+
+  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
+  const hasher = await createPasswordHasher(config.bcryptCost);
+  const tokens = createTokenService(config.jwt, clock);
+  const users = new UserService(hasher, clock);
+  const auth = new AuthService(users, hasher, tokens);
+  const schema = buildAppSchema({ auth, users });
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    logger: logger.child({ component: 'apollo' }),
+    includeStacktraceInErrorResponses: config.debugErrors,
+    formatError: (formatted) => maskError(formatted, { debug: config.debugErrors }),
+    plugins: [
+      errorReporting(logger),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  await apollo.start();
+
+  const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
+    buildContext({ em: orm.em, tokens }, req.headers, requestId),
+  );
+
+  async function health(res: ServerResponse): Promise<void> {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      sendJson(res, 200, { status: 'ok' });
+    } catch (error) {
+      logger.error({ err: error }, 'health check failed');
+      sendJson(res, 503, { status: 'unavailable' });
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, requestId);
+      if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return await health(res);
+      sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+      } else if (error instanceof HttpError) {
+        sendHttpError(res, error);
+      } else {
+        logger.error({ requestId, err: error }, 'unhandled request error');
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+      }
+    }
+  }
+
+  const server = createServer((req, res) => void route(req, res));
+
+  return {
+    server,
+    orm,
+    logger,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost';
+          resolve(`http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}${GRAPHQL_PATH}`);
+        });
+      });
+    },
+    async close() {
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          // Keep-alive connections go idle as their last response ends: close them as they do;
+          // after the grace period, close whatever is left.
+          const idle = setInterval(() => server.closeIdleConnections(), 50);
+          const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      }
+      await apollo.stop();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { UserView } from '../users/user.types';
+
+@ObjectType()
+export class AuthPayload {
+  @Field(() => String)
+  accessToken!: string;
+
+  @Field(() => String, { description: 'Always "Bearer".' })
+  tokenType!: 'Bearer';
+
+  @Field(() => Int, { description: 'Seconds until the access token expires.' })
+  expiresIn!: number;
+
+  @Field(() => UserView, { description: "The viewer's own record: its email is visible." })
+  user!: UserView;
+}
+
+@InputType()
+export class SignupInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String)
+  password!: string;
+}
+
+@InputType()
+export class LoginInput {
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String)
+  password!: string;
+}

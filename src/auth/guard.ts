@@ -1,0 +1,79 @@
+// Deny by default. Every root Query and Mutation field is either @Guarded (authenticated, optionally
+// with roles) or explicitly @Public. Both show in the emitted SDL as schema directives, and a global
+// middleware refuses anonymous calls to any root field that is not marked public, so a forgotten
+// decorator fails closed.
+import {
+  DirectiveLocation,
+  GraphQLDirective,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLSchema,
+  isEnumType,
+  specifiedDirectives,
+  type GraphQLField,
+} from 'graphql';
+import { Authorized, Directive, type AuthChecker, type MiddlewareFn } from 'type-graphql';
+import type { Context } from '../context';
+import { AuthReason, forbidden, unauthenticated } from '../errors';
+import { Role } from '../users/role';
+
+export const AUTHORIZED_DIRECTIVE = 'authorized';
+export const PUBLIC_DIRECTIVE = 'public';
+
+/** Pure: who may call a guarded field. Throws the error the client should see. */
+export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+  if (!context.user) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
+  if (roles.length > 0 && !roles.includes(context.user.role)) throw forbidden();
+  return true;
+};
+
+type FieldDecorator = MethodDecorator & PropertyDecorator;
+
+/** Requires an authenticated user, and one of `roles` if any are given. */
+export function Guarded(...roles: Role[]): FieldDecorator {
+  const sdl = roles.length > 0 ? `@${AUTHORIZED_DIRECTIVE}(roles: [${roles.join(', ')}])` : `@${AUTHORIZED_DIRECTIVE}`;
+  const authorized = Authorized(...roles);
+  const directive = Directive(sdl);
+  return ((target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    authorized(target, key, descriptor as PropertyDescriptor);
+    directive(target, key, descriptor as PropertyDescriptor);
+  }) as FieldDecorator;
+}
+
+/** Callable without a token. Use sparingly: this is the only way out of deny-by-default. */
+export function Public(): FieldDecorator {
+  return Directive(`@${PUBLIC_DIRECTIVE}`);
+}
+
+export function hasDirective(field: GraphQLField<unknown, unknown>, name: string): boolean {
+  return field.astNode?.directives?.some((directive) => directive.name.value === name) ?? false;
+}
+
+/** Refuses anonymous calls to root fields that are not marked @public. */
+export const denyByDefault: MiddlewareFn<Context> = ({ context, info }, next) => {
+  const root = info.parentType;
+  if ((root === info.schema.getQueryType() || root === info.schema.getMutationType()) && !context.user) {
+    const field = root.getFields()[info.fieldName];
+    if (!hasDirective(field, PUBLIC_DIRECTIVE)) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
+  }
+  return next();
+};
+
+/** Declare the guard directives on a built schema so the SDL is valid and self-describing. */
+export function withGuardDirectives(schema: GraphQLSchema): GraphQLSchema {
+  const roleType = schema.getType('Role');
+  if (!isEnumType(roleType)) throw new Error('The schema has no Role enum');
+  const authorized = new GraphQLDirective({
+    name: AUTHORIZED_DIRECTIVE,
+    description: 'Requires an access token; with roles, the user must have one of them.',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { roles: { type: new GraphQLList(new GraphQLNonNull(roleType)) } },
+  });
+  const isPublic = new GraphQLDirective({
+    name: PUBLIC_DIRECTIVE,
+    description: 'Callable without an access token.',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+  });
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, directives: [...specifiedDirectives, authorized, isPublic] });
+}

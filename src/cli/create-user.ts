@@ -1,0 +1,100 @@
+// npm run user:create -- --email <email> --name <name> [--admin]
+// The password is read from standard input (prompted without echo on a terminal), so scripts can pipe it.
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { GraphQLError } from 'graphql';
+import { createPasswordHasher } from '../auth/passwords';
+import { systemClock } from '../clock';
+import { ConfigError, readBcryptCost, readDbPath } from '../config';
+import { initORM } from '../db/orm';
+import { Role } from '../users/role';
+import { UserService } from '../users/user.service';
+
+const USAGE = 'Usage: npm run user:create -- --email <email> --name <name> [--admin]  (password on standard input)';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function readHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  let text = '';
+  return new Promise((resolve) => {
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          resolve(text);
+          return;
+        }
+        if (char === '\u0003') fail('\nCancelled');
+        text = char === '\u007f' ? text.slice(0, -1) : text + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) {
+    const first = await readHidden('Password: ');
+    const second = await readHidden('Repeat password: ');
+    if (first !== second) fail('The passwords do not match');
+    return first;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // One trailing newline is what `echo` adds; it is not part of the password.
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean', default: false } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  if (!values.email || !values.name) fail(USAGE);
+
+  let dbPath: string;
+  let cost: number;
+  try {
+    dbPath = readDbPath(process.env);
+    cost = readBcryptCost(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
+    throw error;
+  }
+
+  const password = await readPassword();
+  const orm = await initORM(dbPath, () => undefined);
+  try {
+    const users = new UserService(await createPasswordHasher(cost), systemClock);
+    const role = values.admin ? Role.ADMIN : Role.USER;
+    const user = await users.createUser(orm.em.fork(), { email: values.email, name: values.name, password }, role);
+    process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${dbPath}\n`);
+  } catch (error) {
+    if (error instanceof GraphQLError) {
+      const fields = (error.extensions.fields ?? {}) as Record<string, string>;
+      const details = Object.entries(fields).map(([field, problem]) => `  ${field}: ${problem}`);
+      fail([`Could not create the user: ${error.message}`, ...details].join('\n'));
+    }
+    throw error;
+  } finally {
+    await orm.close();
+  }
+}
+
+main().catch((error: unknown) => fail(`Failed: ${error instanceof Error ? error.message : String(error)}`));

@@ -1,0 +1,8 @@
+// Committed migrations, listed explicitly so they run the same from ts-jest and from the compiled build.
+// Add each new migration here, in order.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000CreateUsers } from './Migration20261123000000_create_users';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000000_create_users', class: Migration20261123000000CreateUsers },
+];

@@ -1,0 +1,88 @@
+// The error vocabulary: every error a client can see has a stable `extensions.code`,
+// and where it helps a client decide what to do, a stable `extensions.reason`.
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+/** Why a request has no authenticated user. */
+export const AuthReason = {
+  TOKEN_MISSING: 'TOKEN_MISSING',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+} as const;
+export type AuthReason = (typeof AuthReason)[keyof typeof AuthReason];
+
+export const InputReason = {
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  INVALID_INPUT: 'INVALID_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  LAST_ADMIN: 'LAST_ADMIN',
+} as const;
+export type InputReason = (typeof InputReason)[keyof typeof InputReason];
+
+const AUTH_MESSAGES: Record<AuthReason, string> = {
+  TOKEN_MISSING: 'Authentication required: send an access token',
+  TOKEN_INVALID: 'The access token is invalid',
+  TOKEN_EXPIRED: 'The access token has expired',
+  USER_NOT_FOUND: 'The user of this access token no longer exists',
+  INVALID_CREDENTIALS: 'Invalid combination of email and password',
+};
+
+export function unauthenticated(reason: AuthReason): GraphQLError {
+  return new GraphQLError(AUTH_MESSAGES[reason], {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, reason, http: { status: 401 } },
+  });
+}
+
+export function forbidden(): GraphQLError {
+  return new GraphQLError('You do not have permission to do this', {
+    extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+  });
+}
+
+/** Invalid input. `fields` maps an input field name to what is wrong with it. */
+export function badUserInput(message: string, reason: InputReason, fields?: Record<string, string>): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, reason, ...(fields ? { fields } : {}) },
+  });
+}
+
+const MASKED_MESSAGE = 'Internal server error';
+
+/**
+ * Turn an error into what the client sees. Known errors (anything carrying a code other than
+ * INTERNAL_SERVER_ERROR) pass through; everything else is masked to a generic message that
+ * carries the request id, so an operator can find the real error in the logs.
+ */
+export function maskError(
+  formatted: GraphQLFormattedError,
+  options: { requestId?: string; debug: boolean },
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const known = typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+  if (known || options.debug) return stripStacktrace(formatted, options.debug);
+  return {
+    message: MASKED_MESSAGE,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: {
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    },
+  };
+}
+
+function stripStacktrace(formatted: GraphQLFormattedError, keep: boolean): GraphQLFormattedError {
+  if (keep || !formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { stacktrace, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}

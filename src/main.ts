@@ -1,0 +1,67 @@
+// The only file with side effects: load config, start, handle signals.
+import 'reflect-metadata';
+import { createApp } from './app';
+import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './auth/dev-secret';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+
+async function main(): Promise<void> {
+  const env = { ...process.env };
+  let devSecret: 'none' | 'generated' | 'reused' = 'none';
+  if (!env.JWT_SECRET && (env.NODE_ENV ?? 'development') !== 'production') {
+    const { secret, generated } = loadOrCreateDevSecret();
+    env.JWT_SECRET = secret;
+    devSecret = generated ? 'generated' : 'reused';
+  }
+
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const started = performance.now();
+  const app = await createApp(config, { logger });
+  const url = await app.listen(config.port, config.host);
+  logger.info(
+    {
+      url,
+      db: config.dbPath,
+      algorithm: config.jwt.algorithm,
+      nodeEnv: config.nodeEnv,
+      devSecret: devSecret === 'none' ? undefined : `${devSecret} at ${DEV_SECRET_PATH}`,
+      readyMs: Math.round(performance.now() - started),
+    },
+    'ready',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

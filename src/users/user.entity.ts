@@ -1,0 +1,35 @@
+import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Role } from './role';
+
+@Entity({ tableName: 'users' })
+// Keyset pagination walks (created_at, public_id); this index makes each page an index range scan.
+@Index({ name: 'users_created_at_public_id_index', properties: ['createdAt', 'publicId'] })
+export class User {
+  /** Database row id: internal, never exposed to clients. */
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  /** The id clients see (GraphQL `User.id`, token `sub`). */
+  @Property({ type: 'uuid', unique: true })
+  publicId!: string;
+
+  @Property({ type: 'string', length: 100 })
+  name!: string;
+
+  /** Stored normalised (trimmed, lower-case); the unique index makes it case-insensitively unique. */
+  @Property({ type: 'string', length: 254, unique: true })
+  email!: string;
+
+  /** bcrypt hash. Lazy: loaded only where a password is checked; hidden from serialisation. */
+  @Property({ type: 'string', length: 60, lazy: true, hidden: true })
+  passwordHash!: string;
+
+  @Enum({ items: () => Role, type: 'string' })
+  role: Role = Role.USER;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,40 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../context';
+import { Guarded } from '../auth/guard';
+import { Role } from './role';
+import { DEFAULT_PAGE_SIZE, type UserService } from './user.service';
+import { PageInfo, toUserView, UserConnection, UserView } from './user.types';
+
+@Resolver()
+export class UserResolver {
+  constructor(private readonly userService: UserService) {}
+
+  @Guarded()
+  @Query(() => UserView, { description: 'The user of the access token.' })
+  me(@Ctx() { user }: Context): UserView {
+    // The guard has run: user is set.
+    return toUserView(user!, user);
+  }
+
+  @Guarded()
+  @Query(() => UserConnection, { description: 'All users, newest first. `first` is 1..100; pass `endCursor` as `after` for the next page.' })
+  async users(
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() { em, user }: Context,
+  ): Promise<UserConnection> {
+    const page = await this.userService.listUsers(em, first ?? DEFAULT_PAGE_SIZE, after);
+    const pageInfo: PageInfo = { hasNextPage: page.hasNextPage, endCursor: page.endCursor };
+    return { nodes: page.users.map((node) => toUserView(node, user)), pageInfo, totalCount: page.totalCount };
+  }
+
+  @Guarded(Role.ADMIN)
+  @Mutation(() => UserView, { description: 'ADMIN only: give a user a role.' })
+  async setUserRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() { em, user }: Context,
+  ): Promise<UserView> {
+    return toUserView(await this.userService.setRole(em, id, role), user);
+  }
+}

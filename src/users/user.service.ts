@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+// The rules about users: creating them, listing them a page at a time, changing roles.
+import { UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
+import type { PasswordHasher } from '../auth/passwords';
+import type { Clock } from '../clock';
+import { badUserInput, InputReason } from '../errors';
+import { decodeCursor, encodeCursor } from './cursor';
+import { Role } from './role';
+import { User } from './user.entity';
+import { validateNewUser, type NewUserInput } from './user.validation';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface UserPage {
+  users: User[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  totalCount: number;
+}
+
+function emailTaken(): Error {
+  return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
+}
+
+export class UserService {
+  constructor(
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validate, hash and store a new user. Email uniqueness is enforced by the unique index, so races give one user. */
+  async createUser(em: EntityManager, input: NewUserInput, role: Role = Role.USER): Promise<User> {
+    const { name, email, password } = validateNewUser(input);
+    if ((await em.count(User, { email })) > 0) throw emailTaken();
+    const now = new Date(this.clock.now());
+    const user = em.create(User, {
+      publicId: randomUUID(),
+      name,
+      email,
+      passwordHash: await this.hasher.hash(password),
+      role,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await em.persistAndFlush(user);
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw emailTaken();
+      throw error;
+    }
+    return user;
+  }
+
+  /** Newest first; keyset on (createdAt, publicId), so page N costs the same as page 1. */
+  async listUsers(em: EntityManager, first: number, after?: string | null): Promise<UserPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, InputReason.INVALID_INPUT, {
+        first: `Must be between 1 and ${MAX_PAGE_SIZE}`,
+      });
+    }
+    let where: FilterQuery<User> = {};
+    if (after) {
+      const cursor = decodeCursor(after);
+      where = {
+        $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, publicId: { $lt: cursor.publicId } }],
+      };
+    }
+    const [rows, totalCount] = await Promise.all([
+      em.find(User, where, { orderBy: { createdAt: 'desc', publicId: 'desc' }, limit: first + 1 }),
+      em.count(User),
+    ]);
+    const hasNextPage = rows.length > first;
+    const users = hasNextPage ? rows.slice(0, first) : rows;
+    const last = users.at(-1);
+    return { users, hasNextPage, endCursor: last ? encodeCursor(last) : null, totalCount };
+  }
+
+  async setRole(em: EntityManager, publicId: string, role: Role): Promise<User> {
+    const user = UUID.test(publicId) ? await em.findOne(User, { publicId }) : null;
+    if (!user) throw badUserInput('No user has this id', InputReason.NOT_FOUND, { id: 'No user has this id' });
+    if (user.role === Role.ADMIN && role !== Role.ADMIN && (await em.count(User, { role: Role.ADMIN })) <= 1) {
+      throw badUserInput('The last ADMIN cannot be demoted', InputReason.LAST_ADMIN, { role: 'The last ADMIN cannot be demoted' });
+    }
+    user.role = role;
+    user.updatedAt = new Date(this.clock.now());
+    await em.flush();
+    return user;
+  }
+}

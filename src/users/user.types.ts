@@ -1,0 +1,56 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { Role } from './role';
+import type { User } from './user.entity';
+
+/** What a viewer may see of a user. Built by `toUserView`, which decides whether the email is visible. */
+@ObjectType('User')
+export class UserView {
+  @Field(() => ID, { description: 'Public UUID; never the database row id.' })
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Visible to the user themself and to ADMINs; null for everyone else.' })
+  email!: string | null;
+
+  @Field(() => Role)
+  role!: Role;
+
+  @Field(() => DateTimeISOResolver)
+  createdAt!: Date;
+}
+
+/** The viewer sees an email only when it is their own or they are an ADMIN. */
+export function toUserView(user: User, viewer: { id: number; role: Role } | undefined): UserView {
+  const emailVisible = viewer !== undefined && (viewer.id === user.id || viewer.role === Role.ADMIN);
+  return {
+    id: user.publicId,
+    name: user.name,
+    email: emailVisible ? user.email : null,
+    role: user.role,
+    createdAt: user.createdAt,
+  };
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class UserConnection {
+  @Field(() => [UserView])
+  nodes!: UserView[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}

@@ -1,0 +1,136 @@
+// Boot the real app on port 0 with a fresh in-memory database, and talk to it over real HTTP.
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { Role } from '../../src/users/role';
+import { User } from '../../src/users/user.entity';
+import { TestClock } from './clock';
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: TData | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+  };
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  baseUrl: string;
+  clock: TestClock;
+  config: Config;
+  graphql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<TData>>;
+  execute<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    variables: TVariables,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+export const TEST_PASSWORD = 'correct horse battery';
+
+/** The environment a test server runs with; override any variable. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    DB_PATH: ':memory:',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+function assertTestDatabase(dbPath: string): void {
+  if (dbPath === ':memory:') return;
+  if (!resolve(dbPath).startsWith(resolve(tmpdir()))) {
+    throw new Error(`Refusing to run tests against ${dbPath}: use :memory: or a file under ${tmpdir()}`);
+  }
+}
+
+export async function startTestServer(env: Record<string, string> = {}, clock = new TestClock()): Promise<TestServer> {
+  const config = loadConfig(testEnv(env));
+  assertTestDatabase(config.dbPath);
+  const app = await createApp(config, { clock, logger: createLogger(config.logLevel) });
+  const url = await app.listen(0, '127.0.0.1');
+  const baseUrl = url.replace(/\/graphql$/, '');
+
+  async function graphql<TData>(query: string, variables?: Record<string, unknown>, options: RequestOptions = {}) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: JSON.parse(text), text } as GraphQLResponse<TData>;
+  }
+
+  return {
+    app,
+    url,
+    baseUrl,
+    clock,
+    config,
+    graphql,
+    execute: (document, variables, options) =>
+      graphql(print(document as DocumentNode), variables as Record<string, unknown>, options),
+    close: () => app.close(),
+  };
+}
+
+let counter = 0;
+
+export interface SignedUp {
+  token: string;
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** Sign a user up over HTTP; with role ADMIN, promote them in the database (there is no public way to become one). */
+export async function signUp(
+  server: TestServer,
+  options: { name?: string; email?: string; password?: string; role?: Role } = {},
+): Promise<SignedUp> {
+  counter += 1;
+  const name = options.name ?? `User ${counter}`;
+  const email = options.email ?? `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
+  const res = await server.graphql<{ signup: { accessToken: string; user: { id: string; email: string } } }>(
+    `mutation($input: SignupInput!) { signup(input: $input) { accessToken user { id email } } }`,
+    { input: { name, email, password: options.password ?? TEST_PASSWORD } },
+  );
+  if (!res.body.data) throw new Error(`signup failed: ${res.text}`);
+  const { accessToken, user } = res.body.data.signup;
+  if (options.role === Role.ADMIN) {
+    await server.app.orm.em.fork().nativeUpdate(User, { publicId: user.id }, { role: Role.ADMIN });
+  }
+  return { token: accessToken, id: user.id, email: user.email, name };
+}
+
+/** The first error's code and reason, for compact assertions. */
+export function errorOf(res: GraphQLResponse<unknown>): { code: unknown; reason: unknown } {
+  const error = res.body.errors?.[0];
+  return { code: error?.extensions?.code, reason: error?.extensions?.reason };
+}

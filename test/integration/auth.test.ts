@@ -1,0 +1,157 @@
+// signup and login over real HTTP against a real (in-memory) SQLite database.
+import bcrypt from 'bcryptjs';
+import { User } from '../../src/users/user.entity';
+import { errorOf, signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
+
+const SIGNUP = `mutation($input: SignupInput!) {
+  signup(input: $input) { accessToken tokenType expiresIn user { id name email role createdAt } }
+}`;
+const LOGIN = `mutation($input: LoginInput!) {
+  login(input: $input) { accessToken tokenType expiresIn user { id name email role } }
+}`;
+const ME = '{ me { id name email role } }';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('signup', () => {
+  it('creates a user and returns a Bearer token and the viewer record with its email', async () => {
+    const res = await server.graphql(SIGNUP, { input: { name: ' Grace ', email: ' Grace@Example.COM ', password: TEST_PASSWORD } });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({
+      signup: {
+        accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        user: {
+          id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+          name: 'Grace',
+          email: 'grace@example.com',
+          role: 'USER',
+          createdAt: new Date(server.clock.now()).toISOString(),
+        },
+      },
+    });
+  });
+
+  it('stores a bcrypt hash, never the password', async () => {
+    const { email } = await signUp(server);
+    const stored = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
+    expect(stored.passwordHash).toMatch(/^\$2b\$04\$/);
+    expect(await bcrypt.compare(TEST_PASSWORD, stored.passwordHash)).toBe(true);
+  });
+
+  it('refuses an email that is already registered, in any case, with EMAIL_TAKEN', async () => {
+    const { email } = await signUp(server);
+    const res = await server.graphql(SIGNUP, { input: { name: 'Again', email: email.toUpperCase(), password: TEST_PASSWORD } });
+    expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', reason: 'EMAIL_TAKEN' });
+    expect(res.body.errors?.[0].extensions?.fields).toEqual({ email: 'Already registered' });
+  });
+
+  it.each([
+    ['an invalid email', { email: 'not-an-email' }, ['email']],
+    ['a blank name', { name: '   ' }, ['name']],
+    ['a name over 100 characters', { name: 'n'.repeat(101) }, ['name']],
+    ['a 7-character password', { password: 'short77' }, ['password']],
+    ['a 73-byte password', { password: 'p'.repeat(73) }, ['password']],
+    ['everything wrong', { name: '', email: 'x', password: 'y' }, ['email', 'name', 'password']],
+  ])('refuses %s with BAD_USER_INPUT and the field', async (_name, override, fields) => {
+    const input = { name: 'Valid', email: 'valid-input@example.com', password: TEST_PASSWORD, ...override };
+    const res = await server.graphql(SIGNUP, { input });
+    expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_INPUT' });
+    expect(Object.keys(res.body.errors?.[0].extensions?.fields as object).sort()).toEqual(fields);
+    expect(await server.app.orm.em.fork().count(User, { email: 'valid-input@example.com' })).toBe(0);
+  });
+
+  it('refuses an extra role field in the input', async () => {
+    const res = await server.graphql(SIGNUP, {
+      input: { name: 'Mallory', email: 'mallory@example.com', password: TEST_PASSWORD, role: 'ADMIN' },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).code).toBe('BAD_USER_INPUT');
+    expect(await server.app.orm.em.fork().count(User, { email: 'mallory@example.com' })).toBe(0);
+  });
+});
+
+describe('login', () => {
+  it('returns a token that works for me', async () => {
+    const { email, id } = await signUp(server);
+    const res = await server.graphql<{ login: { accessToken: string; tokenType: string; expiresIn: number; user: { email: string } } }>(
+      LOGIN,
+      { input: { email, password: TEST_PASSWORD } },
+    );
+    expect(res.body.data?.login).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email } });
+    const me = await server.graphql(ME, {}, { token: res.body.data?.login.accessToken });
+    expect(me.body.data).toEqual({ me: { id, name: expect.any(String), email, role: 'USER' } });
+  });
+
+  it('normalises the email: case and spaces do not matter', async () => {
+    const { email } = await signUp(server);
+    const res = await server.graphql(LOGIN, { input: { email: `  ${email.toUpperCase()} `, password: TEST_PASSWORD } });
+    expect(res.body.errors).toBeUndefined();
+  });
+
+  it('answers a wrong password and an unknown email identically, with 401', async () => {
+    const { email } = await signUp(server);
+    const wrongPassword = await server.graphql(LOGIN, { input: { email, password: 'wrong password' } });
+    const unknownEmail = await server.graphql(LOGIN, { input: { email: 'nobody@example.com', password: 'wrong password' } });
+    expect(errorOf(wrongPassword)).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail.status).toBe(401);
+    expect(unknownEmail.body).toEqual(wrongPassword.body);
+  });
+
+  it('spends a bcrypt comparison on an unknown email too', async () => {
+    const spy = jest.spyOn(bcrypt, 'compare');
+    await server.graphql(LOGIN, { input: { email: 'ghost@example.com', password: 'whatever-it-is' } });
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+  });
+
+  it('refuses a 1 MB password without hashing it', async () => {
+    const { email } = await signUp(server);
+    const spy = jest.spyOn(bcrypt, 'compare');
+    const res = await server.graphql(LOGIN, { input: { email, password: 'p'.repeat(1_000_000) } });
+    expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_INPUT' });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+
+  it('re-hashes a stored hash with a lower cost on the next successful login', async () => {
+    const strict = await startTestServer({ BCRYPT_COST: '5' });
+    try {
+      const user = await signUp(strict);
+      const strictEm = strict.app.orm.em.fork();
+      await strictEm.nativeUpdate(User, { email: user.email }, { passwordHash: await bcrypt.hash(TEST_PASSWORD, 4) });
+      const res = await strict.graphql(LOGIN, { input: { email: user.email, password: TEST_PASSWORD } });
+      expect(res.body.errors).toBeUndefined();
+      const stored = await strict.app.orm.em.fork().findOneOrFail(User, { email: user.email }, { populate: ['passwordHash'] });
+      expect(bcrypt.getRounds(stored.passwordHash)).toBe(5);
+      expect(await bcrypt.compare(TEST_PASSWORD, stored.passwordHash)).toBe(true);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('leaves a hash of the configured cost alone', async () => {
+    const { email } = await signUp(server);
+    const before = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
+    await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } });
+    const after = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
+    expect(after.passwordHash).toBe(before.passwordHash);
+  });
+});
+
+describe('password fields', () => {
+  it.each(['password', 'passwordHash'])('%s cannot be queried', async (field) => {
+    const { token } = await signUp(server);
+    const res = await server.graphql(`{ me { ${field} } }`, {}, { token });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.text).not.toMatch(/\$2[aby]\$/);
+  });
+});

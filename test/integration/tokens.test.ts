@@ -1,0 +1,173 @@
+// How the context reads and judges access tokens, end to end over HTTP.
+import { createHmac } from 'node:crypto';
+import { Role } from '../../src/users/role';
+import { User } from '../../src/users/user.entity';
+import { decodePayload, forgeToken } from '../helpers/jwt';
+import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
+
+const ME = '{ me { id } }';
+let server: TestServer;
+let alice: SignedUp;
+
+beforeAll(async () => {
+  server = await startTestServer({ JWT_ISSUER: 'https://auth.test', JWT_AUDIENCE: 'test-clients' });
+  alice = await signUp(server);
+});
+afterAll(() => server.close());
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(server.clock.now() / 1000);
+  return {
+    sub: alice.id,
+    role: 'USER',
+    jti: 'f0e1d2c3-b4a5-4697-8877-665544332211',
+    iat: now,
+    nbf: now,
+    exp: now + 900,
+    iss: 'https://auth.test',
+    aud: 'test-clients',
+    ...overrides,
+  };
+}
+
+async function meWith(headers: Record<string, string>) {
+  return server.graphql<{ me: { id: string } }>(ME, {}, { headers });
+}
+
+describe('where the token is read from', () => {
+  it.each([
+    ['Authorization: Bearer', (t: string) => ({ authorization: `Bearer ${t}` })],
+    ['Authorization: JWT', (t: string) => ({ authorization: `JWT ${t}` })],
+    ['X-Access-Token', (t: string) => ({ 'x-access-token': t })],
+  ])('accepts %s', async (_name, header) => {
+    const res = await meWith(header(alice.token));
+    expect(res.body.data).toEqual({ me: { id: alice.id } });
+  });
+
+  it('treats another scheme as an invalid token, not as anonymous', async () => {
+    const res = await meWith({ authorization: `Basic ${Buffer.from('alice:pw').toString('base64')}` });
+    expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+  });
+
+  it('says TOKEN_MISSING with 401 when there is no token', async () => {
+    const res = await meWith({});
+    expect(res.status).toBe(401);
+    expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+  });
+});
+
+describe('which tokens are refused', () => {
+  it('a hand-made token with the right secret is accepted (so the refusals below are about the flaw)', async () => {
+    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, claims(), server.config.jwt.secret);
+    expect((await meWith({ authorization: `Bearer ${token}` })).body.data).toEqual({ me: { id: alice.id } });
+  });
+
+  it.each([
+    ['alg none', () => forgeToken({ alg: 'none', typ: 'JWT' }, claims(), null)],
+    ['another secret', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-that-is-32-bytes-long!!')],
+    ['HS384 with the same secret', () => forgeToken({ alg: 'HS384', typ: 'JWT' }, claims(), server.config.jwt.secret, 'sha384')],
+    [
+      'a tampered payload (role ADMIN, old signature)',
+      () => {
+        const [header, , signature] = alice.token.split('.');
+        const payload = Buffer.from(JSON.stringify({ ...decodePayload(alice.token), role: 'ADMIN' })).toString('base64url');
+        return `${header}.${payload}.${signature}`;
+      },
+    ],
+    ['a wrong issuer', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ iss: 'evil' }), server.config.jwt.secret)],
+    ['a wrong audience', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ aud: 'evil' }), server.config.jwt.secret)],
+    ['no exp', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }), server.config.jwt.secret)],
+    [
+      'a future nbf',
+      () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ nbf: Math.floor(server.clock.now() / 1000) + 60 }), server.config.jwt.secret),
+    ],
+    ['two segments', () => alice.token.split('.').slice(0, 2).join('.')],
+    ['a flipped signature bit', () => flipLastBit(alice.token)],
+  ])('%s: TOKEN_INVALID', async (_name, make) => {
+    const res = await meWith({ authorization: `Bearer ${make()}` });
+    expect(res.status).toBe(401);
+    expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+    expect(res.body.data).toBeNull();
+  });
+
+  it('an expired token: TOKEN_EXPIRED, by the clock, without sleeping', async () => {
+    const user = await signUp(server);
+    server.clock.advance(900);
+    try {
+      const res = await meWith({ authorization: `Bearer ${user.token}` });
+      expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
+    } finally {
+      server.clock.advance(-900);
+    }
+  });
+
+  it('a token one second before expiry still works', async () => {
+    const user = await signUp(server);
+    server.clock.advance(899);
+    try {
+      expect((await meWith({ authorization: `Bearer ${user.token}` })).body.data).toEqual({ me: { id: user.id } });
+    } finally {
+      server.clock.advance(-899);
+    }
+  });
+
+  it('a token of a deleted user: USER_NOT_FOUND', async () => {
+    const doomed = await signUp(server);
+    await server.app.orm.em.fork().nativeDelete(User, { publicId: doomed.id });
+    const res = await meWith({ authorization: `Bearer ${doomed.token}` });
+    expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'USER_NOT_FOUND' });
+  });
+});
+
+describe('public operations', () => {
+  it('still work with a stale token in the header', async () => {
+    const expired = forgeToken(
+      { alg: 'HS256', typ: 'JWT' },
+      claims({ exp: Math.floor(server.clock.now() / 1000) - 10 }),
+      server.config.jwt.secret,
+    );
+    const res = await server.graphql(
+      'mutation($input: LoginInput!) { login(input: $input) { tokenType } }',
+      { input: { email: alice.email, password: 'correct horse battery' } },
+      { token: expired },
+    );
+    expect(res.body).toEqual({ data: { login: { tokenType: 'Bearer' } } });
+  });
+
+  it('still work with garbage in the header', async () => {
+    const res = await server.graphql(
+      'mutation($input: SignupInput!) { signup(input: $input) { tokenType } }',
+      { input: { name: 'Stale', email: 'stale-header@example.com', password: 'correct horse battery' } },
+      { headers: { authorization: 'Bearer not.a.token' } },
+    );
+    expect(res.body).toEqual({ data: { signup: { tokenType: 'Bearer' } } });
+  });
+});
+
+describe('authorization uses the role in the database, not the claim', () => {
+  it('a demoted admin loses admin rights at once, with the same token', async () => {
+    const admin = await signUp(server, { role: Role.ADMIN });
+    const other = await signUp(server);
+    const promote = `mutation($id: ID!) { setUserRole(id: $id, role: USER) { role } }`;
+    // The token was issued while the user was a USER; the database now says ADMIN: allowed.
+    expect((await server.graphql(promote, { id: other.id }, { token: admin.token })).body.errors).toBeUndefined();
+    await server.app.orm.em.fork().nativeUpdate(User, { publicId: admin.id }, { role: Role.USER });
+    const res = await server.graphql(promote, { id: other.id }, { token: admin.token });
+    expect(errorOf(res).code).toBe('FORBIDDEN');
+    expect(res.status).toBe(403);
+  });
+});
+
+function flipLastBit(token: string): string {
+  const [header, payload, signature] = token.split('.');
+  const bytes = Buffer.from(signature, 'base64url');
+  bytes[bytes.length - 1] ^= 1;
+  return `${header}.${payload}.${bytes.toString('base64url')}`;
+}
+
+// Keep the forger honest: a signature it makes over the same input is the server's signature.
+it('the test forger signs exactly like HS256', () => {
+  const [header, payload, signature] = alice.token.split('.');
+  const expected = createHmac('sha256', server.config.jwt.secret).update(`${header}.${payload}`).digest('base64url');
+  expect(signature).toBe(expected);
+});
