@@ -82,7 +82,6 @@ export function maskError(
 
 function stripStacktrace(formatted: GraphQLFormattedError, keep: boolean): GraphQLFormattedError {
   if (keep || !formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { stacktrace, ...extensions } = formatted.extensions;
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
   return { ...formatted, extensions };
 }

@@ -12,7 +12,7 @@ import {
   specifiedDirectives,
   type GraphQLField,
 } from 'graphql';
-import { Authorized, Directive, type AuthChecker, type MiddlewareFn } from 'type-graphql';
+import { Authorized, Directive, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
 import type { Context } from '../context';
 import { AuthReason, forbidden, unauthenticated } from '../errors';
 import { Role } from '../users/role';
@@ -21,7 +21,7 @@ export const AUTHORIZED_DIRECTIVE = 'authorized';
 export const PUBLIC_DIRECTIVE = 'public';
 
 /** Pure: who may call a guarded field. Throws the error the client should see. */
-export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+export const authChecker: AuthCheckerFn<Context, Role> = ({ context }, roles) => {
   if (!context.user) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
   if (roles.length > 0 && !roles.includes(context.user.role)) throw forbidden();
   return true;
