@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFiles: ['<rootDir>/test/helpers/setup.ts'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
   testTimeout: 30000,
 };

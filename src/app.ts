@@ -81,6 +81,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger: logger.child({ component: 'apollo' }),
     includeStacktraceInErrorResponses: config.debugErrors,
     formatError: (formatted) => maskError(formatted, { debug: config.debugErrors }),
+    // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
+    // would race it (and, as measured, leave our apollo.stop() waiting forever).
+    stopOnTerminationSignals: false,
     plugins: [
       errorReporting(logger),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

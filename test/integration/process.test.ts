@@ -1,0 +1,203 @@
+// The compiled server and the user:create command, run as real processes the way the README says.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { forgeToken } from '../helpers/jwt';
+import { errorOf, startTestServer, TEST_PASSWORD } from '../helpers/server';
+
+const root = resolve(__dirname, '../..');
+const MAIN = resolve(root, 'dist/main.js');
+const CREATE_USER = resolve(root, 'dist/cli/create-user.js');
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'auth-process-'));
+});
+afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { JWT_SECRET: _secret, NODE_ENV: _env, DB_PATH: _db, ...rest } = process.env;
+  return { ...rest, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...extra };
+}
+
+interface Running {
+  child: ChildProcess;
+  ready: Record<string, unknown>;
+  output: () => string;
+}
+
+function startServer(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv(env) });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        if (line.includes('"msg":"ready"')) {
+          clearTimeout(timer);
+          resolvePromise({ child, ready: JSON.parse(line), output: () => output });
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolvePromise) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolvePromise(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('npm start (dist/main.js)', () => {
+  it('with no secret in development, generates one under ./data with mode 0600, says so, and never logs it', async () => {
+    const server = await startServer({});
+    try {
+      const secretFile = join(scratch, 'data/dev-jwt-secret');
+      expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(secretFile, 'utf8').trim();
+      expect(Buffer.byteLength(secret)).toBeGreaterThanOrEqual(32);
+      expect(server.ready).toMatchObject({
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/),
+        db: './data/app.db',
+        algorithm: 'HS256',
+        devSecret: 'generated at ./data/dev-jwt-secret',
+      });
+      expect(server.output()).not.toContain(secret);
+      const url = server.ready.url as string;
+      expect(await (await fetch(url.replace('/graphql', '/health'))).json()).toEqual({ status: 'ok' });
+      const landing = await fetch(url, { headers: { accept: 'text/html' } });
+      expect(landing.status).toBe(200);
+      expect(await landing.text()).toContain('<html');
+    } finally {
+      expect(await stop(server.child)).toBe(0);
+    }
+    statSync(join(scratch, 'data/app.db'));
+  });
+
+  it('reuses the development secret on the next start', async () => {
+    const first = await startServer({});
+    await stop(first.child);
+    const second = await startServer({});
+    try {
+      expect(second.ready.devSecret).toBe('reused at ./data/dev-jwt-secret');
+    } finally {
+      await stop(second.child);
+    }
+  });
+
+  it.each([
+    ['no secret', {}],
+    ['a 31-byte secret', { JWT_SECRET: 'x'.repeat(31) }],
+  ])('refuses to start in production with %s, naming JWT_SECRET', (_name, env) => {
+    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ NODE_ENV: 'production', ...env }), encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('JWT_SECRET');
+    expect(result.stderr).not.toContain('x'.repeat(31));
+  });
+
+  it('stops with a message naming the variable on a bad setting', () => {
+    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ JWT_ACCESS_TTL: 'forever' }), encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('JWT_ACCESS_TTL');
+  });
+
+  it('shows no landing page in production', async () => {
+    const server = await startServer({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+    try {
+      const res = await fetch(server.ready.url as string, { headers: { accept: 'text/html' } });
+      expect(await res.text()).not.toContain('<html');
+    } finally {
+      await stop(server.child);
+    }
+  });
+
+  it('finishes an in-flight request on SIGTERM before exiting', async () => {
+    const server = await startServer({ BCRYPT_COST: '10' });
+    const url = server.ready.url as string;
+    const signup = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation { signup(input: {name: "Late", email: "late@example.com", password: "correct horse"}) { tokenType } }',
+      }),
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const exit = stop(server.child);
+    const res = await signup;
+    expect(await res.json()).toEqual({ data: { signup: { tokenType: 'Bearer' } } });
+    expect(await exit).toBe(0);
+  });
+});
+
+describe('npm run user:create', () => {
+  function createUser(args: string[], password: string, db: string) {
+    return spawnSync(process.execPath, [CREATE_USER, ...args], {
+      cwd: scratch,
+      env: cleanEnv({ DB_PATH: db }),
+      input: password,
+      encoding: 'utf8',
+    });
+  }
+
+  it('creates an ADMIN from a piped password, who can then log in and act as admin', async () => {
+    const db = join(scratch, 'users.db');
+    const result = createUser(['--email', 'Root@Example.com', '--name', 'Root', '--admin'], `${TEST_PASSWORD}\n`, db);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Created ADMIN root@example\.com \(id [0-9a-f-]{36}\)/);
+
+    const server = await startTestServer({ DB_PATH: db });
+    try {
+      const login = await server.graphql<{ login: { accessToken: string; user: { role: string } } }>(
+        'mutation($input: LoginInput!) { login(input: $input) { accessToken user { role } } }',
+        { input: { email: 'root@example.com', password: TEST_PASSWORD } },
+      );
+      expect(login.body.data?.login.user.role).toBe('ADMIN');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('creates a USER without --admin', () => {
+    const result = createUser(['--email', 'plain@example.com', '--name', 'Plain'], TEST_PASSWORD, join(scratch, 'u.db'));
+    expect(result.stdout).toMatch(/^Created USER plain@example\.com/);
+  });
+
+  it.each([
+    ['a bad email', ['--email', 'nope', '--name', 'X'], TEST_PASSWORD, /email: Email is not a valid address/],
+    ['a short password', ['--email', 'a@example.com', '--name', 'X'], 'short', /password: Password must be at least 8/],
+    ['a missing name', ['--email', 'a@example.com'], TEST_PASSWORD, /Usage: npm run user:create/],
+    ['an unknown flag', ['--email', 'a@example.com', '--name', 'X', '--root'], TEST_PASSWORD, /Unknown option '--root'/],
+  ])('exits non-zero with a clear message on %s', (_name, args, password, message) => {
+    const result = createUser(args, password, join(scratch, 'bad.db'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('exits non-zero on an email that exists', () => {
+    const db = join(scratch, 'dupe.db');
+    expect(createUser(['--email', 'dupe@example.com', '--name', 'One'], TEST_PASSWORD, db).status).toBe(0);
+    const again = createUser(['--email', 'DUPE@example.com', '--name', 'Two'], TEST_PASSWORD, db);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already registered/);
+  });
+});
+
+it('a token from one server is refused by a server with another secret', async () => {
+  const a = await startTestServer();
+  const b = await startTestServer();
+  try {
+    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'x' }, a.config.jwt.secret);
+    expect(errorOf(await b.graphql('{ me { id } }', {}, { token })).reason).toBe('TOKEN_INVALID');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
