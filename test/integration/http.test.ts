@@ -1,0 +1,74 @@
+// The HTTP surface: health, unknown routes, body limits, request ids, and error masking.
+import { UserService } from '../../src/users/user.service';
+import { errorOf, signUp, startTestServer, type TestServer } from '../helpers/server';
+
+interface ErrorBody {
+  errors: { message: string; extensions: { code: string } }[];
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  return fetch(server.url, { method: 'POST', headers, body });
+}
+
+it('GET /health answers 200 ok when the database answers', async () => {
+  const res = await fetch(`${server.baseUrl}/health`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: 'ok' });
+});
+
+it('an unknown path is a 404 with a JSON error', async () => {
+  const res = await fetch(`${server.baseUrl}/nope`);
+  expect(res.status).toBe(404);
+  expect(await res.json()).toEqual({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+});
+
+it('refuses a body over 1 MiB with 413', async () => {
+  const res = await post(JSON.stringify({ query: '{ __typename }', padding: 'x'.repeat(2 * 1024 * 1024) }));
+  expect(res.status).toBe(413);
+  expect(((await res.json()) as ErrorBody).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+});
+
+it('answers invalid JSON with 400, not 500', async () => {
+  const res = await post('{"query": ');
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as ErrorBody).errors[0].extensions.code).toBe('BAD_REQUEST');
+});
+
+it('keeps CSRF prevention on: a simple cross-site GET is refused', async () => {
+  const res = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`);
+  expect(res.status).toBe(400);
+});
+
+it('gives every response a request id, and echoes a sane incoming one', async () => {
+  const own = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', 'x-request-id': 'abc-123' });
+  expect(own.headers.get('x-request-id')).toBe('abc-123');
+  const made = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', 'x-request-id': 'bad id ' + 'x'.repeat(100) });
+  expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+describe('an unexpected error', () => {
+  it('is masked as INTERNAL_SERVER_ERROR with the request id, and no internals', async () => {
+    const { token } = await signUp(server);
+    const spy = jest.spyOn(UserService.prototype, 'listUsers').mockRejectedValue(new Error('SQLITE_CORRUPT: database disk image is malformed at users.ts:42'));
+    try {
+      const res = await server.graphql('{ users { totalCount } }', {}, { token, headers: { 'x-request-id': 'req-42' } });
+      expect(errorOf(res).code).toBe('INTERNAL_SERVER_ERROR');
+      expect(res.body.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-42' } });
+      expect(res.text).not.toMatch(/SQLITE|users\.ts|stacktrace|at \w/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+it('never includes a stack trace in a validation error', async () => {
+  const res = await server.graphql('{ nope }');
+  expect(res.status).toBe(400);
+  expect(res.text).not.toContain('stacktrace');
+});

@@ -1,0 +1,27 @@
+// A root field someone forgot to mark is refused to anonymous callers: the guard fails closed.
+import { graphql } from 'graphql';
+import { buildSchemaSync, Query, Resolver } from 'type-graphql';
+import { authChecker, denyByDefault } from '../../src/auth/guard';
+import { Role } from '../../src/users/role';
+import type { User } from '../../src/users/user.entity';
+
+@Resolver()
+class ForgetfulResolver {
+  @Query(() => String)
+  secret(): string {
+    return 'the crown jewels';
+  }
+}
+
+const schema = buildSchemaSync({ resolvers: [ForgetfulResolver], authChecker, globalMiddlewares: [denyByDefault], validate: false });
+
+it('refuses an anonymous call to a root field with neither @public nor @authorized', async () => {
+  const result = await graphql({ schema, source: '{ secret }', contextValue: {} });
+  expect(result.data).toBeNull();
+  expect(result.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+});
+
+it('lets an authenticated user call it', async () => {
+  const result = await graphql({ schema, source: '{ secret }', contextValue: { user: { role: Role.USER } as User } });
+  expect(result).toEqual({ data: { secret: 'the crown jewels' } });
+});
