@@ -66,10 +66,22 @@ function assertTestDatabase(dbPath: string): void {
   }
 }
 
-export async function startTestServer(env: Record<string, string> = {}, clock = new TestClock()): Promise<TestServer> {
+/** Log lines the server wrote, parsed; pass one to startTestServer with LOG_LEVEL set. */
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  write(line: string): void {
+    this.lines.push(JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  clock = new TestClock(),
+  logs?: LogCapture,
+): Promise<TestServer> {
   const config = loadConfig(testEnv(env));
   assertTestDatabase(config.dbPath);
-  const app = await createApp(config, { clock, logger: createLogger(config.logLevel) });
+  const app = await createApp(config, { clock, logger: createLogger(config.logLevel, logs) });
   const url = await app.listen(0, '127.0.0.1');
   const baseUrl = url.replace(/\/graphql$/, '');
 

@@ -1,6 +1,6 @@
 // The HTTP surface: health, unknown routes, body limits, request ids, and error masking.
 import { UserService } from '../../src/users/user.service';
-import { errorOf, signUp, startTestServer, type TestServer } from '../helpers/server';
+import { errorOf, LogCapture, signUp, startTestServer, type TestServer } from '../helpers/server';
 
 interface ErrorBody {
   errors: { message: string; extensions: { code: string } }[];
@@ -63,6 +63,25 @@ describe('an unexpected error', () => {
       expect(res.text).not.toMatch(/SQLITE|users\.ts|stacktrace|at \w/);
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('is logged in full under the request id the client was given', async () => {
+    const logs = new LogCapture();
+    const logged = await startTestServer({ LOG_LEVEL: 'error' }, undefined, logs);
+    const spy = jest.spyOn(UserService.prototype, 'listUsers').mockRejectedValue(new Error('SQLITE_CORRUPT: disk image is malformed'));
+    try {
+      const { token } = await signUp(logged);
+      const res = await logged.graphql('{ users { totalCount } }', {}, { token });
+      const requestId = res.headers.get('x-request-id');
+      expect(res.body.errors?.[0].extensions?.requestId).toBe(requestId);
+      const line = logs.lines.find((entry) => entry.requestId === requestId);
+      expect(line).toBeDefined();
+      expect(JSON.stringify(line)).toContain('SQLITE_CORRUPT: disk image is malformed');
+      expect(JSON.stringify(logs.lines)).not.toContain(token);
+    } finally {
+      spy.mockRestore();
+      await logged.close();
     }
   });
 });
