@@ -8,6 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { createPasswordHasher } from './auth/passwords';
+import { loadKeySet, type KeySet } from './auth/signing-keys';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -20,6 +21,7 @@ import { buildAppSchema } from './schema';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
+export const JWKS_PATH = '/.well-known/jwks.json';
 const SHUTDOWN_GRACE_MS = 10_000;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -36,6 +38,8 @@ export interface App {
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** The signing and verification keys; loaded from the configuration when not given. */
+  keys?: KeySet;
 }
 
 /** Adds the request id to masked errors, and logs every error that was masked, with its stack. */
@@ -69,9 +73,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const production = config.nodeEnv === 'production';
 
+  // Keys first: a bad key stops start-up before anything is opened.
+  const keys = options.keys ?? loadKeySet(config.jwt);
   const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
   const hasher = await createPasswordHasher(config.bcryptCost);
-  const tokens = createTokenService(config.jwt, clock);
+  const tokens = createTokenService(config.jwt, clock, keys);
+  const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const users = new UserService(hasher, clock);
   const auth = new AuthService(users, hasher, tokens);
   const schema = buildAppSchema({ auth, users });
@@ -112,7 +119,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, requestId);
-      if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return await health(res);
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (url.pathname === '/health' && read) return await health(res);
+      if (url.pathname === JWKS_PATH && read) return sendJson(res, 200, keys.jwks, { 'cache-control': jwksCacheControl });
       sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
     } catch (error) {
       if (res.headersSent) {

@@ -1,5 +1,6 @@
 // Read and validate the environment once, into one typed, frozen object.
 // A bad value stops start-up with a message naming the variable.
+import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './auth/jwk';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -10,8 +11,17 @@ export interface Config {
   readonly port: number;
   readonly dbPath: string;
   readonly jwt: {
-    readonly algorithm: 'HS256';
-    readonly secret: string;
+    /** What new tokens are signed with. */
+    readonly algorithm: JwtAlgorithm;
+    /**
+     * HS256: the signing secret (always set). RS256/ES256: when set, HS256 tokens still verify with it
+     * (the grace window of a migration from HS256), but nothing is signed with it.
+     */
+    readonly secret: string | undefined;
+    /** RS256/ES256: where the private key(s) come from (read and parsed at start-up, see auth/signing-keys.ts). */
+    readonly keySource: KeySource | undefined;
+    /** Cache-Control max-age of /.well-known/jwks.json. */
+    readonly jwksMaxAgeSeconds: number;
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSeconds: number;
@@ -22,6 +32,12 @@ export interface Config {
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
 }
+
+/** Exactly one of these provides the private key(s) for RS256/ES256; `variable` names the setting it came from. */
+export type KeySource =
+  | { readonly variable: 'JWT_PRIVATE_KEY'; readonly pem: string }
+  | { readonly variable: 'JWT_PRIVATE_KEY_FILE'; readonly path: string }
+  | { readonly variable: 'JWT_KEYS_DIR'; readonly dir: string };
 
 export const MIN_SECRET_BYTES = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
@@ -94,20 +110,64 @@ export function readBcryptCost(env: Env): number {
   return integer(env, 'BCRYPT_COST', 12, 4, 15);
 }
 
+/** Shared with keys:rotate, which says when a retired key's last tokens have expired. */
+export function readAccessTtl(env: Env): number {
+  return duration(env, 'JWT_ACCESS_TTL', '15m', 1);
+}
+
+export function readClockTolerance(env: Env): number {
+  return duration(env, 'JWT_CLOCK_TOLERANCE', '0', 0);
+}
+
+function readSecret(env: Env, required: boolean): string | undefined {
+  const secret = env.JWT_SECRET;
+  if (secret === undefined || secret === '') {
+    if (!required) return undefined;
+    throw new ConfigError('JWT_SECRET', `is required (at least ${MIN_SECRET_BYTES} bytes); generate one with: openssl rand -base64 48`);
+  }
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+  }
+  return secret;
+}
+
+function readKeySource(env: Env, algorithm: JwtAlgorithm): KeySource | undefined {
+  const pem = read(env, 'JWT_PRIVATE_KEY');
+  const path = read(env, 'JWT_PRIVATE_KEY_FILE');
+  const dir = read(env, 'JWT_KEYS_DIR');
+  const sources: KeySource[] = [
+    ...(dir === undefined ? [] : [{ variable: 'JWT_KEYS_DIR', dir } as const]),
+    ...(path === undefined ? [] : [{ variable: 'JWT_PRIVATE_KEY_FILE', path } as const]),
+    ...(pem === undefined ? [] : [{ variable: 'JWT_PRIVATE_KEY', pem } as const]),
+  ];
+  if (algorithm === 'HS256') {
+    if (sources.length > 0) {
+      throw new ConfigError(sources[0].variable, 'is set, but JWT_ALGORITHM is HS256: set JWT_ALGORITHM=RS256 or ES256 to sign with a private key');
+    }
+    return undefined;
+  }
+  if (sources.length === 0) {
+    throw new ConfigError(
+      'JWT_ALGORITHM',
+      `${algorithm} needs a private key: set JWT_KEYS_DIR (make one with npm run keys:generate -- --alg ${algorithm}), JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY`,
+    );
+  }
+  if (sources.length > 1) {
+    throw new ConfigError(sources[1].variable, `set only one of JWT_KEYS_DIR, JWT_PRIVATE_KEY_FILE and JWT_PRIVATE_KEY`);
+  }
+  return sources[0];
+}
+
 /**
  * Build the configuration from an environment. Pure: it reads no files.
  * A development secret, if any, is resolved by the caller before this runs (see auth/dev-secret.ts).
  */
 export function loadConfig(env: Env): Config {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
-
-  const secret = env.JWT_SECRET;
-  if (secret === undefined || secret === '') {
-    throw new ConfigError('JWT_SECRET', `is required (at least ${MIN_SECRET_BYTES} bytes); generate one with: openssl rand -base64 48`);
-  }
-  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long`);
-  }
+  const algorithm = oneOf(env, 'JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256');
+  // With a private key the secret is optional: if still set, HS256 tokens keep verifying (migration grace).
+  const secret = readSecret(env, !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(algorithm));
+  const keySource = readKeySource(env, algorithm);
 
   const debugErrors = boolean(env, 'DEBUG_ERRORS', false);
   if (debugErrors && nodeEnv === 'production') {
@@ -120,12 +180,14 @@ export function loadConfig(env: Env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535),
     dbPath: readDbPath(env),
     jwt: Object.freeze({
-      algorithm: oneOf(env, 'JWT_ALGORITHM', ['HS256'] as const, 'HS256'),
+      algorithm,
       secret,
+      keySource: keySource && Object.freeze(keySource),
+      jwksMaxAgeSeconds: duration(env, 'JWT_JWKS_MAX_AGE', '5m', 0),
       issuer: read(env, 'JWT_ISSUER') ?? 'graphql-jwt-auth',
       audience: read(env, 'JWT_AUDIENCE') ?? 'graphql-jwt-auth',
-      accessTtlSeconds: duration(env, 'JWT_ACCESS_TTL', '15m', 1),
-      clockToleranceSeconds: duration(env, 'JWT_CLOCK_TOLERANCE', '0', 0),
+      accessTtlSeconds: readAccessTtl(env),
+      clockToleranceSeconds: readClockTolerance(env),
     }),
     bcryptCost: readBcryptCost(env),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -2,21 +2,26 @@
 import 'reflect-metadata';
 import { createApp } from './app';
 import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './auth/dev-secret';
-import { ConfigError, loadConfig } from './config';
+import { loadKeySet, type KeySet } from './auth/signing-keys';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
   const env = { ...process.env };
   let devSecret: 'none' | 'generated' | 'reused' = 'none';
-  if (!env.JWT_SECRET && (env.NODE_ENV ?? 'development') !== 'production') {
+  // Only HS256 signs with the secret; with a private key, a secret would only widen what verifies.
+  const hs256 = (env.JWT_ALGORITHM?.trim() || 'HS256') === 'HS256';
+  if (!env.JWT_SECRET && hs256 && (env.NODE_ENV ?? 'development') !== 'production') {
     const { secret, generated } = loadOrCreateDevSecret();
     env.JWT_SECRET = secret;
     devSecret = generated ? 'generated' : 'reused';
   }
 
-  let config;
+  let config: Config;
+  let keys: KeySet;
   try {
     config = loadConfig(env);
+    keys = loadKeySet(config.jwt);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -27,19 +32,27 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   const started = performance.now();
-  const app = await createApp(config, { logger });
+  const app = await createApp(config, { logger, keys });
   const url = await app.listen(config.port, config.host);
   logger.info(
     {
       url,
       db: config.dbPath,
       algorithm: config.jwt.algorithm,
+      kid: keys.signing.kid,
+      verifyOnlyKids: keys.byKid.size > 1 ? [...keys.byKid.keys()].filter((kid) => kid !== keys.signing.kid) : undefined,
       nodeEnv: config.nodeEnv,
       devSecret: devSecret === 'none' ? undefined : `${devSecret} at ${DEV_SECRET_PATH}`,
       readyMs: Math.round(performance.now() - started),
     },
     'ready',
   );
+  if (config.jwt.algorithm !== 'HS256' && keys.withoutKid) {
+    logger.warn(
+      { kid: keys.withoutKid.kid },
+      'JWT_SECRET is set: HS256 tokens still verify (migration grace window); unset it once JWT_ACCESS_TTL has passed since the switch',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

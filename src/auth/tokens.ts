@@ -1,11 +1,13 @@
-// Sign and verify access tokens. The key is built once, when the service is made:
+// Sign and verify access tokens. Keys are built once, when the service is made:
 // jsonwebtoken given a plain string secret re-parses it on every call (~50x slower).
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+// The token's kid picks the key from an in-memory map, and that key verifies with its own algorithm only.
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { AuthReason } from '../errors';
 import { Role } from '../users/role';
+import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';
 
 /** Tokens longer than this are rejected before any parsing. */
 export const MAX_TOKEN_BYTES = 8 * 1024;
@@ -36,9 +38,26 @@ export interface TokenService {
   verifyAccessToken(token: string): VerifyResult;
 }
 
-export function createTokenService(settings: Config['jwt'], clock: Clock): TokenService {
-  const key: KeyObject = createSecretKey(Buffer.from(settings.secret, 'utf8'));
-  const algorithm = settings.algorithm;
+export function createTokenService(settings: Config['jwt'], clock: Clock, keys: KeySet = loadKeySet(settings)): TokenService {
+  const { signing } = keys;
+  const header = { alg: signing.alg, typ: 'JWT', kid: signing.kid };
+
+  /** The one key a token may be verified with, from its kid; no kid means the HMAC key (tokens from before kids). */
+  function keyFor(token: string): VerificationKey | undefined {
+    const dot = token.indexOf('.');
+    if (dot <= 0) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    // Only kid is read; jku, x5u, jwk and x5c are never used to find, fetch or build a key.
+    const { kid } = parsed as { kid?: unknown };
+    if (kid === undefined) return keys.withoutKid;
+    return typeof kid === 'string' ? keys.byKid.get(kid) : undefined;
+  }
 
   function signAccessToken(user: { id: string; role: Role }): IssuedToken {
     const iat = Math.floor(clock.now() / 1000);
@@ -52,16 +71,18 @@ export function createTokenService(settings: Config['jwt'], clock: Clock): Token
       iss: settings.issuer,
       aud: settings.audience,
     };
-    const token = jwt.sign(claims, key, { algorithm, header: { alg: algorithm, typ: 'JWT' } });
+    const token = jwt.sign(claims, signing.key, { algorithm: signing.alg, header });
     return { token, expiresIn: settings.accessTtlSeconds, claims };
   }
 
   function verifyAccessToken(token: string): VerifyResult {
     if (token.length > MAX_TOKEN_BYTES) return { ok: false, reason: AuthReason.TOKEN_INVALID };
+    const key = keyFor(token);
+    if (!key) return { ok: false, reason: AuthReason.TOKEN_INVALID };
     let payload: unknown;
     try {
-      payload = jwt.verify(token, key, {
-        algorithms: [algorithm],
+      payload = jwt.verify(token, key.key, {
+        algorithms: [key.alg],
         issuer: settings.issuer,
         audience: settings.audience,
         clockTolerance: settings.clockToleranceSeconds,

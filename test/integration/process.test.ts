@@ -194,7 +194,7 @@ it('a token from one server is refused by a server with another secret', async (
   const a = await startTestServer();
   const b = await startTestServer();
   try {
-    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'x' }, a.config.jwt.secret);
+    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'x' }, a.config.jwt.secret!);
     expect(errorOf(await b.graphql('{ me { id } }', {}, { token })).reason).toBe('TOKEN_INVALID');
   } finally {
     await a.close();

@@ -58,14 +58,14 @@ describe('where the token is read from', () => {
 
 describe('which tokens are refused', () => {
   it('a hand-made token with the right secret is accepted (so the refusals below are about the flaw)', async () => {
-    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, claims(), server.config.jwt.secret);
+    const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, claims(), server.config.jwt.secret!);
     expect((await meWith({ authorization: `Bearer ${token}` })).body.data).toEqual({ me: { id: alice.id } });
   });
 
   it.each([
     ['alg none', () => forgeToken({ alg: 'none', typ: 'JWT' }, claims(), null)],
     ['another secret', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims(), 'another-secret-that-is-32-bytes-long!!')],
-    ['HS384 with the same secret', () => forgeToken({ alg: 'HS384', typ: 'JWT' }, claims(), server.config.jwt.secret, 'sha384')],
+    ['HS384 with the same secret', () => forgeToken({ alg: 'HS384', typ: 'JWT' }, claims(), server.config.jwt.secret!, 'sha384')],
     [
       'a tampered payload (role ADMIN, old signature)',
       () => {
@@ -74,12 +74,12 @@ describe('which tokens are refused', () => {
         return `${header}.${payload}.${signature}`;
       },
     ],
-    ['a wrong issuer', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ iss: 'evil' }), server.config.jwt.secret)],
-    ['a wrong audience', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ aud: 'evil' }), server.config.jwt.secret)],
-    ['no exp', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }), server.config.jwt.secret)],
+    ['a wrong issuer', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ iss: 'evil' }), server.config.jwt.secret!)],
+    ['a wrong audience', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ aud: 'evil' }), server.config.jwt.secret!)],
+    ['no exp', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }), server.config.jwt.secret!)],
     [
       'a future nbf',
-      () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ nbf: Math.floor(server.clock.now() / 1000) + 60 }), server.config.jwt.secret),
+      () => forgeToken({ alg: 'HS256', typ: 'JWT' }, claims({ nbf: Math.floor(server.clock.now() / 1000) + 60 }), server.config.jwt.secret!),
     ],
     ['two segments', () => alice.token.split('.').slice(0, 2).join('.')],
     ['a flipped signature bit', () => flipLastBit(alice.token)],
@@ -124,7 +124,7 @@ describe('public operations', () => {
     const expired = forgeToken(
       { alg: 'HS256', typ: 'JWT' },
       claims({ exp: Math.floor(server.clock.now() / 1000) - 10 }),
-      server.config.jwt.secret,
+      server.config.jwt.secret!,
     );
     const res = await server.graphql(
       'mutation($input: LoginInput!) { login(input: $input) { tokenType } }',
@@ -168,6 +168,6 @@ function flipLastBit(token: string): string {
 // Keep the forger honest: a signature it makes over the same input is the server's signature.
 it('the test forger signs exactly like HS256', () => {
   const [header, payload, signature] = alice.token.split('.');
-  const expected = createHmac('sha256', server.config.jwt.secret).update(`${header}.${payload}`).digest('base64url');
+  const expected = createHmac('sha256', server.config.jwt.secret!).update(`${header}.${payload}`).digest('base64url');
   expect(signature).toBe(expected);
 });
