@@ -46,7 +46,8 @@ function hmacKey(secret: string): VerificationKey {
 function fromPem(variable: KeySource['variable'], where: string, pem: string): AsymmetricKey {
   try {
     const privateKey = parsePrivateKeyPem(pem);
-    return { kid: jwkThumbprint(privateKey), alg: algorithmForKey(privateKey), privateKey };
+    const alg = algorithmForKey(privateKey); // first: it refuses key types that have no thumbprint
+    return { kid: jwkThumbprint(privateKey), alg, privateKey };
   } catch (error) {
     if (error instanceof KeyProblem) throw new ConfigError(variable, `${where} ${error.message}`);
     throw error;

@@ -1,5 +1,5 @@
 // Hand-made tokens for attack tests: built with node:crypto only, independent of the code under test.
-import { createHmac } from 'node:crypto';
+import { constants, createHmac, sign, type KeyObject } from 'node:crypto';
 
 export function b64url(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -23,4 +23,25 @@ export function decodePayload(token: string): Record<string, unknown> {
 
 export function decodeHeader(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+}
+
+/**
+ * Sign `header.payload` with a private key, by node:crypto alone: RS256/RS512 (PKCS#1 v1.5), PS256 (PSS),
+ * ES256 (r||s, as JWS wants it). For attack tests, and for tokens from keys the server does not know.
+ */
+export function signWithKey(
+  header: Record<string, unknown>,
+  payload: unknown,
+  privateKey: KeyObject,
+  algorithm: 'RS256' | 'RS512' | 'PS256' | 'ES256' = header.alg as 'RS256',
+): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  const hash = algorithm === 'RS512' ? 'sha512' : 'sha256';
+  const options =
+    algorithm === 'ES256'
+      ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const }
+      : algorithm === 'PS256'
+        ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+        : { key: privateKey };
+  return `${input}.${sign(hash, Buffer.from(input), options).toString('base64url')}`;
 }

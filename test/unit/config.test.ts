@@ -58,6 +58,8 @@ describe('loadConfig', () => {
     ['JWT_ACCESS_TTL', '0'],
     ['JWT_CLOCK_TOLERANCE', '-5'],
     ['JWT_ALGORITHM', 'none'],
+    ['JWT_ALGORITHM', 'EdDSA'],
+    ['JWT_ALGORITHM', 'HS512'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
     ['DEBUG_ERRORS', 'maybe'],
@@ -73,6 +75,49 @@ describe('loadConfig', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, JWT_ACCESS_TTL: '2h', JWT_CLOCK_TOLERANCE: '30s' });
     expect(config.jwt.accessTtlSeconds).toBe(7200);
     expect(config.jwt.clockToleranceSeconds).toBe(30);
+  });
+});
+
+describe('signing keys', () => {
+  const PEM = '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----';
+
+  it.each(['RS256', 'ES256'])('refuses %s without a key, naming JWT_ALGORITHM and the settings that give one', (algorithm) => {
+    const error = configError({ JWT_ALGORITHM: algorithm });
+    expect(error.variable).toBe('JWT_ALGORITHM');
+    expect(error.message).toContain('JWT_KEYS_DIR');
+    expect(error.message).toContain(`npm run keys:generate -- --alg ${algorithm}`);
+  });
+
+  it.each([
+    ['JWT_KEYS_DIR', './keys'],
+    ['JWT_PRIVATE_KEY_FILE', './key.pem'],
+    ['JWT_PRIVATE_KEY', PEM],
+  ])('refuses %s with HS256, so a half-done switch is not silently ignored', (variable, value) => {
+    const error = configError({ JWT_SECRET: SECRET, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain('JWT_ALGORITHM is HS256');
+  });
+
+  it('refuses two key sources at once', () => {
+    const error = configError({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: './keys', JWT_PRIVATE_KEY_FILE: './key.pem' });
+    expect(error.variable).toBe('JWT_PRIVATE_KEY_FILE');
+    expect(error.message).toContain('only one of');
+  });
+
+  it('needs no secret with a private key, even in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: './keys' });
+    expect(config.jwt).toMatchObject({ algorithm: 'ES256', secret: undefined, keySource: { variable: 'JWT_KEYS_DIR', dir: './keys' } });
+  });
+
+  it('keeps a secret set beside a private key (it verifies HS256 during a migration), but still checks its length', () => {
+    expect(loadConfig({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: PEM, JWT_SECRET: SECRET }).jwt.secret).toBe(SECRET);
+    expect(configError({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: PEM, JWT_SECRET: 'short' }).variable).toBe('JWT_SECRET');
+  });
+
+  it('reads the JWKS max-age, 5 minutes by default', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).jwt.jwksMaxAgeSeconds).toBe(300);
+    expect(loadConfig({ JWT_SECRET: SECRET, JWT_JWKS_MAX_AGE: '1h' }).jwt.jwksMaxAgeSeconds).toBe(3600);
+    expect(configError({ JWT_SECRET: SECRET, JWT_JWKS_MAX_AGE: 'often' }).variable).toBe('JWT_JWKS_MAX_AGE');
   });
 });
 

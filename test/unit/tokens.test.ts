@@ -1,10 +1,14 @@
+import { createSecretKey } from 'node:crypto';
+import fs from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import jwt from 'jsonwebtoken';
+import { jwkThumbprint } from '../../src/auth/jwk';
 import { createTokenService, MAX_TOKEN_BYTES } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config';
 import { Role } from '../../src/users/role';
 import { TestClock } from '../helpers/clock';
-import { decodeHeader, decodePayload, forgeToken } from '../helpers/jwt';
+import { decodeHeader, decodePayload, forgeToken, signWithKey } from '../helpers/jwt';
+import { keyPair, privatePem, publicPem } from '../helpers/keys';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
 const USER = { id: '6f1d3c1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', role: Role.USER };
@@ -111,5 +115,107 @@ describe('token service', () => {
     expect(tokens.verifyAccessToken('a'.repeat(MAX_TOKEN_BYTES + 1))).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
+  });
+});
+
+describe('token service with a key set', () => {
+  const RSA_KID = () => jwkThumbprint(keyPair('rsa').publicKey);
+
+  function asymmetric(env: Record<string, string>) {
+    const config = loadConfig({ JWT_ISSUER: 'iss-test', JWT_AUDIENCE: 'aud-test', ...env });
+    const clock = new TestClock();
+    return { clock, tokens: createTokenService(config.jwt, clock) };
+  }
+  const rs256 = (env: Record<string, string> = {}) => asymmetric({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: privatePem('rsa'), ...env });
+
+  it.each([
+    ['RS256', 'rsa'],
+    ['ES256', 'ec'],
+  ] as const)('signs %s with the key thumbprint as kid, and verifies it', (alg, kind) => {
+    const { tokens } = asymmetric({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: privatePem(kind) });
+    const { token } = tokens.signAccessToken(USER);
+    expect(decodeHeader(token)).toEqual({ alg, typ: 'JWT', kid: jwkThumbprint(keyPair(kind).publicKey) });
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: true, claims: expect.objectContaining({ sub: USER.id }) });
+  });
+
+  it('accepts a hand-made RS256 token with the right kid (so the refusals below are about the flaw)', () => {
+    const { clock, tokens } = rs256();
+    const token = signWithKey({ alg: 'RS256', typ: 'JWT', kid: RSA_KID() }, claimsAt(clock), keyPair('rsa').privateKey);
+    expect(tokens.verifyAccessToken(token).ok).toBe(true);
+  });
+
+  it.each([
+    ['an unknown kid', () => 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs'],
+    ['a path as kid', () => '../../dev/null'],
+    ['an SQL string as kid', () => "' OR '1'='1'; --"],
+    ['__proto__ as kid', () => '__proto__'],
+    ['a numeric kid', () => 1],
+    ['no kid (only the HMAC key verifies those)', () => undefined],
+  ])('refuses a token signed by the right key under %s', (_name, kid) => {
+    const { clock, tokens } = rs256();
+    const token = signWithKey({ alg: 'RS256', typ: 'JWT', kid: kid() }, claimsAt(clock), keyPair('rsa').privateKey);
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
+  it('looks the kid up in memory: verifying touches no file', () => {
+    const { clock, tokens } = rs256();
+    const spies = (['readFileSync', 'openSync', 'statSync', 'existsSync', 'readdirSync'] as const).map((name) => jest.spyOn(fs, name));
+    try {
+      for (const kid of ['../../dev/null', '/etc/passwd', RSA_KID()]) {
+        tokens.verifyAccessToken(signWithKey({ alg: 'RS256', typ: 'JWT', kid }, claimsAt(clock), keyPair('rsa').privateKey));
+      }
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it.each(['RS512', 'PS256'] as const)('verifies a key with its own algorithm only: %s signed by the RS256 key is refused', (alg) => {
+    const { clock, tokens } = rs256();
+    const token = signWithKey({ alg, typ: 'JWT', kid: RSA_KID() }, claimsAt(clock), keyPair('rsa').privateKey, alg);
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
+  it.each([
+    ['with the RSA kid', () => ({ kid: RSA_KID() })],
+    ['with no kid', () => ({})],
+  ])('refuses HS256 signed with the RSA public key PEM as the HMAC secret (key confusion), %s', (_name, kid) => {
+    const { clock, tokens } = rs256({ JWT_SECRET: SECRET });
+    const token = forgeToken({ alg: 'HS256', typ: 'JWT', ...kid() }, claimsAt(clock), publicPem('rsa'));
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
+  describe('migrating from HS256', () => {
+    const hmacKid = () => jwkThumbprint(createSecretKey(Buffer.from(SECRET)));
+
+    it.each([
+      ['with no kid (issued before kids)', () => ({})],
+      ['with the HMAC kid', () => ({ kid: hmacKid() })],
+    ])('accepts an HS256 token %s while JWT_SECRET is still set', (_name, kid) => {
+      const { clock, tokens } = rs256({ JWT_SECRET: SECRET });
+      expect(tokens.verifyAccessToken(forgeToken({ alg: 'HS256', typ: 'JWT', ...kid() }, claimsAt(clock), SECRET)).ok).toBe(true);
+    });
+
+    it('signs with the private key only', () => {
+      const { tokens } = rs256({ JWT_SECRET: SECRET });
+      expect(decodeHeader(tokens.signAccessToken(USER).token)).toMatchObject({ alg: 'RS256', kid: RSA_KID() });
+    });
+
+    it('refuses HS256 tokens once JWT_SECRET is unset', () => {
+      const { clock, tokens } = rs256();
+      expect(tokens.verifyAccessToken(forgeToken({ alg: 'HS256', typ: 'JWT' }, claimsAt(clock), SECRET))).toEqual({
+        ok: false,
+        reason: 'TOKEN_INVALID',
+      });
+      expect(tokens.verifyAccessToken(forgeToken({ alg: 'HS256', typ: 'JWT', kid: hmacKid() }, claimsAt(clock), SECRET))).toEqual({
+        ok: false,
+        reason: 'TOKEN_INVALID',
+      });
+    });
+  });
+
+  it.each(['not-base64!.x.y', 'bnVsbA.e30.x', 'WzFd.e30.x', '.e30.x'])('refuses a malformed header %j without throwing', (token) => {
+    const { tokens } = rs256();
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
   });
 });
