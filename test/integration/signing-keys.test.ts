@@ -2,7 +2,7 @@
 // PyJWT (Debian's python3-jwt, what the Flask tutorials use) verify tokens from the live server against
 // its /.well-known/jwks.json. Then the attacks the key set must refuse, over real HTTP.
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -283,7 +283,8 @@ describe('migrating from HS256 to RS256', () => {
   it('verifies old HS256 tokens while JWT_SECRET is kept, signs only RS256, and publishes only the RSA key', async () => {
     const secret = 'the-old-hs256-secret-0123456789abcdef';
     const clock = new TestClock();
-    const db = join(tmpdir(), `migration-${process.pid}-${Date.now()}.db`);
+    const scratch = mkdtempSync(join(tmpdir(), 'migration-'));
+    const db = join(scratch, 'app.db');
     const before = await startTestServer({ JWT_SECRET: secret, DB_PATH: db }, clock);
     let old: SignedUp;
     try {
@@ -312,7 +313,7 @@ describe('migrating from HS256 to RS256', () => {
       });
     } finally {
       await after.close();
-      rmSync(db, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
