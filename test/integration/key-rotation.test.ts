@@ -1,8 +1,8 @@
 // The keys:* commands run as real processes (the compiled dist/cli/keys.js, as npm run does), and a
 // rotation carried out with them against the real server: nobody is logged out, and the JWKS follows.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
@@ -213,5 +213,71 @@ describe('npm start (dist/main.js) with signing keys', () => {
     const result = start({ JWT_ALGORITHM: 'RS256' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Configuration error: JWT_ALGORITHM: RS256 needs a private key: set JWT_KEYS_DIR');
+  });
+});
+
+describe('npm start (dist/main.js) from a keys directory', () => {
+  function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; lines: () => Record<string, unknown>[] }> {
+    const child = spawn(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env }) });
+    let output = '';
+    const lines = () =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"msg":"ready"')) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          // Let the line after "ready" (the grace-window warning) arrive too.
+          child.stdout?.on('data', (more: Buffer) => (output += more.toString()));
+          resolvePromise({ child, lines });
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    });
+  }
+
+  function stop(child: ChildProcess): Promise<number | null> {
+    return new Promise((resolvePromise) => {
+      child.removeAllListeners('exit');
+      child.on('exit', (code) => resolvePromise(code));
+      child.kill('SIGTERM');
+    });
+  }
+
+  it('starts in production with no JWT_SECRET, logs the signing kid, makes no dev secret, and serves the JWKS', async () => {
+    const kid = generate('ES256');
+    const server = await startServer({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, DB_PATH: join(scratch, 'app.db') });
+    try {
+      const ready = server.lines().find((line) => line.msg === 'ready')!;
+      expect(ready).toMatchObject({ algorithm: 'ES256', kid });
+      expect(existsSync(join(scratch, 'data/dev-jwt-secret'))).toBe(false);
+      const jwks = await fetch(String(ready.url).replace('/graphql', '/.well-known/jwks.json'));
+      expect(((await jwks.json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid)).toEqual([kid]);
+    } finally {
+      expect(await stop(server.child)).toBe(0);
+    }
+  });
+
+  it('warns while JWT_SECRET is kept beside a private key: HS256 tokens still verify', async () => {
+    generate('RS256');
+    const secret = 'the-old-hs256-secret-0123456789abcdef';
+    const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir, JWT_SECRET: secret, DB_PATH: join(scratch, 'app.db') });
+    try {
+      // The warning is the line after "ready": wait for it to arrive (up to 5 s), not for a fixed time.
+      for (let waited = 0; waited < 5000 && !server.lines().some((line) => line.level === 40); waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(server.lines()).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('HS256 tokens still verify') }));
+      expect(JSON.stringify(server.lines())).not.toContain(secret);
+    } finally {
+      await stop(server.child);
+    }
   });
 });
