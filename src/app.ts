@@ -13,7 +13,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
-import { ErrorCode, maskError, withoutSuggestions } from './errors';
+import { ErrorCode, forProduction, maskError } from './errors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
@@ -91,7 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     includeStacktraceInErrorResponses: config.debugErrors,
     formatError: (formatted) => {
       const masked = maskError(formatted, { debug: config.debugErrors });
-      return production ? withoutSuggestions(masked) : masked;
+      return production ? forProduction(masked) : masked;
     },
     // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
     // would race it (and, as measured, leave our apollo.stop() waiting forever).

@@ -68,8 +68,14 @@ export function rateLimited(retryAfterSeconds: number): GraphQLError {
   });
 }
 
-/** Removes graphql-js "Did you mean …?" hints, which map the schema for someone probing it. */
-export function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+/**
+ * What production shows of a validation error: no "Did you mean …?" hints, which map the schema
+ * for someone probing it, and no server library names.
+ */
+export function forProduction(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
+    return { ...formatted, message: 'Introspection is disabled' };
+  }
   if (!formatted.message.includes('Did you mean')) return formatted;
   return { ...formatted, message: formatted.message.replace(/\s*Did you mean .*\?$/s, '') };
 }
