@@ -34,8 +34,12 @@ function rethrowLimited(error: unknown): never {
   throw error;
 }
 
-export function createAuthLimits(limits: Config['limits'], logger: Logger): AuthLimits {
+/** How long start-up waits for the first answer from Redis before serving on the in-memory fallback. */
+const REDIS_CONNECT_WAIT_MS = 2000;
+
+export async function createAuthLimits(limits: Config['limits'], logger: Logger): Promise<AuthLimits> {
   let redis: Redis | undefined;
+  let closeRedis = () => {};
   if (limits.redisUrl) {
     redis = new Redis(limits.redisUrl, {
       // Fail fast while Redis is away: the in-memory insurance limiter takes over instead of queueing.
@@ -46,15 +50,34 @@ export function createAuthLimits(limits: Config['limits'], logger: Logger): Auth
       disconnectTimeout: 200,
     });
     let available = true;
-    redis.on('error', (error: Error) => {
-      if (!available) return;
+    let closing = false;
+    const unavailable = (why: string) => {
+      if (!available || closing) return;
       available = false;
-      logger.warn({ err: { message: error.message } }, 'redis unavailable: rate limits fall back to per-instance memory');
-    });
+      logger.warn({ reason: why }, 'redis unavailable: rate limits fall back to per-instance memory');
+    };
+    redis.on('error', (error: Error) => unavailable(error.message));
+    redis.on('close', () => unavailable('connection closed'));
     redis.on('ready', () => {
       if (available) return;
       available = true;
       logger.info('redis available again: rate limits shared');
+    });
+    closeRedis = () => {
+      closing = true;
+      redis?.disconnect();
+    };
+    // Wait for the first connection attempt to succeed or fail, so that the first requests
+    // already count in Redis rather than in this instance's memory.
+    const client = redis;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done).off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, REDIS_CONNECT_WAIT_MS);
+      client.once('ready', done).once('error', done);
     });
   }
 
@@ -103,7 +126,7 @@ export function createAuthLimits(limits: Config['limits'], logger: Logger): Auth
     },
 
     async close() {
-      redis?.disconnect();
+      closeRedis();
     },
   };
 }

@@ -1,6 +1,8 @@
 // Brute-force limits over real HTTP: per account with exponential backoff, per client IP,
 // counted per executed operation (aliases included), in memory and in the real Redis.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { initORM } from '../../src/db/orm';
 import { AuthService } from '../../src/auth/auth.service';
@@ -147,7 +149,7 @@ describe('a limited call does no password work', () => {
       verify: (password, hash) => ((compares += 1), real.verify(password, hash)),
       verifyDummy: (password) => ((compares += 1), real.verifyDummy(password)),
     };
-    const limits = createAuthLimits(config.limits, createLogger('silent'));
+    const limits = await createAuthLimits(config.limits, createLogger('silent'));
     const users = new UserService(counting, new TestClock());
     const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
@@ -222,4 +224,71 @@ describeWithService(REDIS, 'with Redis (REDIS_URL)', () => {
       await server.close();
     }
   });
+
+  it('keeps answering when Redis goes away mid-run, and shares again when it is back', async () => {
+    const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+    if (!binary) throw new Error('redis-server is not installed: this test starts and kills its own Redis');
+    const port = await freePort();
+    let redis = await startRedis(binary, port);
+    const logs = new LogCapture();
+    const server = await startTestServer({ ...DEFAULT_LIMITS, REDIS_URL: `redis://127.0.0.1:${port}`, LOG_LEVEL: 'info' }, undefined, logs);
+    try {
+      const { email } = await signUp(server);
+      for (let i = 0; i < 2; i++) expect(errorOf(await login(server, email, 'wrong password')).reason).toBe('INVALID_CREDENTIALS');
+
+      await stopRedis(redis);
+      const during = await login(server, email, TEST_PASSWORD);
+      expect(during.status).toBe(200);
+      expect(during.body.errors).toBeUndefined();
+      await waitFor(() => logs.lines.some((line) => String(line.msg).includes('redis unavailable')));
+
+      redis = await startRedis(binary, port);
+      await waitFor(() => logs.lines.some((line) => String(line.msg).includes('redis available again')));
+      for (let i = 0; i < 5; i++) expect(errorOf(await login(server, email, 'wrong password')).reason).toBe('INVALID_CREDENTIALS');
+      expectRateLimited(await login(server, email, TEST_PASSWORD));
+      // Those failures are in Redis again: a second instance sees the backoff.
+      const other = await startTestServer({ ...DEFAULT_LIMITS, REDIS_URL: `redis://127.0.0.1:${port}` });
+      try {
+        expectRateLimited(await login(other, email, TEST_PASSWORD));
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await server.close();
+      await stopRedis(redis);
+    }
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await sleep(50);
+  }
+}
+
+async function startRedis(binary: string, port: number): Promise<ChildProcess> {
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(() => output.includes('Ready to accept connections'));
+  return child;
+}
+
+function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
