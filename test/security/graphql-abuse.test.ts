@@ -72,6 +72,11 @@ it('a 2 MiB body is refused with 413 before it is parsed', async () => {
   expect(JSON.parse(res.text).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
 });
 
+it('headers over Node\'s default limit are refused with 431', async () => {
+  const res = await postRaw(server, JSON.stringify({ query: '{ __typename }' }), { 'x-padding': 'x'.repeat(20 * 1024) });
+  expect(res.status).toBe(431);
+});
+
 describe('in production', () => {
   let production: TestServer;
   beforeAll(async () => {
