@@ -14,10 +14,13 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
-import { ErrorCode, maskError } from './errors';
+import { ErrorCode, forProduction, maskError } from './errors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
+import { createClientIpResolver } from './security/client-ip';
+import { createAuthLimits } from './security/limits';
+import { parseOptions, validationRules } from './security/query-limits';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -80,14 +83,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tokens = createTokenService(config.jwt, clock, keys);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const users = new UserService(hasher, clock);
-  const auth = new AuthService(users, hasher, tokens);
+  const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
+  const auth = new AuthService(users, hasher, tokens, limits, logger.child({ component: 'auth' }));
   const schema = buildAppSchema({ auth, users });
+  const clientIp = createClientIpResolver(config.limits.trustedProxies);
 
   const apollo = new ApolloServer<Context>({
     schema,
     logger: logger.child({ component: 'apollo' }),
+    introspection: config.introspection,
+    validationRules,
+    parseOptions,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: config.debugErrors,
-    formatError: (formatted) => maskError(formatted, { debug: config.debugErrors }),
+    formatError: (formatted) => {
+      const masked = maskError(formatted, { debug: config.debugErrors });
+      return production ? forProduction(masked) : masked;
+    },
     // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
     // would race it (and, as measured, leave our apollo.stop() waiting forever).
     stopOnTerminationSignals: false,
@@ -99,7 +111,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
-    buildContext({ em: orm.em, tokens }, req.headers, requestId),
+    buildContext({ em: orm.em, tokens }, req.headers, { requestId, clientIp: clientIp(req) }),
   );
 
   async function health(res: ServerResponse): Promise<void> {
@@ -168,6 +180,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       }
       await apollo.stop();
+      await limits.close();
       await orm.close();
     },
   };

@@ -1,5 +1,6 @@
 // Read and validate the environment once, into one typed, frozen object.
 // A bad value stops start-up with a message naming the variable.
+import { isIP } from 'node:net';
 import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './auth/jwk';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -28,6 +29,20 @@ export interface Config {
     readonly clockToleranceSeconds: number;
   };
   readonly bcryptCost: number;
+  readonly limits: {
+    /** Consecutive failed logins for one email before backoff starts (1 s, 2 s, 4 s … up to loginBackoffMaxSeconds). */
+    readonly loginMaxFailures: number;
+    readonly loginBackoffMaxSeconds: number;
+    /** Attempts per client IP: `points` per `seconds`. */
+    readonly loginPerIp: RateLimit;
+    readonly signupPerIp: RateLimit;
+    /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
+    readonly trustedProxies: readonly string[];
+    /** Shared counters for several instances; in-memory when undefined. */
+    readonly redisUrl: string | undefined;
+  };
+  /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
+  readonly introspection: boolean;
   readonly logLevel: LogLevel;
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
@@ -38,6 +53,11 @@ export type KeySource =
   | { readonly variable: 'JWT_PRIVATE_KEY'; readonly pem: string }
   | { readonly variable: 'JWT_PRIVATE_KEY_FILE'; readonly path: string }
   | { readonly variable: 'JWT_KEYS_DIR'; readonly dir: string };
+
+export interface RateLimit {
+  readonly points: number;
+  readonly seconds: number;
+}
 
 export const MIN_SECRET_BYTES = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
@@ -99,6 +119,43 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** "30/1m": 30 attempts per minute. */
+function rateLimit(env: Env, name: string, fallback: string): RateLimit {
+  const raw = read(env, name) ?? fallback;
+  const match = /^(\d+)\/(.+)$/.exec(raw);
+  const seconds = match ? parseDuration(match[2]) : undefined;
+  if (!match || seconds === undefined || seconds < 1 || Number(match[1]) < 1) {
+    throw new ConfigError(name, `must be attempts per duration, like 30/1m or 100/1h; got "${raw}"`);
+  }
+  return Object.freeze({ points: Number(match[1]), seconds });
+}
+
+function proxyList(env: Env, name: string): string[] {
+  const entries = (read(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new ConfigError(name, `must be a comma-separated list of IP addresses or CIDR ranges; "${entry}" is neither`);
+    }
+  }
+  return entries;
+}
+
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  return raw;
 }
 
 /** The database file; shared with the command-line tools, which need no JWT secret. */
@@ -190,6 +247,15 @@ export function loadConfig(env: Env): Config {
       clockToleranceSeconds: readClockTolerance(env),
     }),
     bcryptCost: readBcryptCost(env),
+    limits: Object.freeze({
+      loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginBackoffMaxSeconds: duration(env, 'LOGIN_BACKOFF_MAX', '15m', 1),
+      loginPerIp: rateLimit(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
+      signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
+      trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
+      redisUrl: redisUrl(env, 'REDIS_URL'),
+    }),
+    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,
   };

@@ -14,6 +14,8 @@ export interface Context {
   /** Why there is no user; undefined when there is one. */
   authFailure?: AuthReason;
   requestId: string;
+  /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
+  clientIp: string;
 }
 
 export interface ContextDeps {
@@ -22,15 +24,20 @@ export interface ContextDeps {
 }
 
 /** Read and verify the token and load its user. Never throws for a bad token: the reason is recorded for the guard. */
-export async function buildContext(deps: ContextDeps, headers: IncomingHttpHeaders, requestId: string): Promise<Context> {
+export async function buildContext(
+  deps: ContextDeps,
+  headers: IncomingHttpHeaders,
+  request: { requestId: string; clientIp: string },
+): Promise<Context> {
   const em = deps.em.fork();
+  const { requestId, clientIp } = request;
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId };
+  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId, clientIp };
 
   const verified = deps.tokens.verifyAccessToken(lookup.token);
-  if (!verified.ok) return { em, authFailure: verified.reason, requestId };
+  if (!verified.ok) return { em, authFailure: verified.reason, requestId, clientIp };
 
   const user = await em.findOne(User, { publicId: verified.claims.sub });
-  if (!user) return { em, authFailure: AuthReason.USER_NOT_FOUND, requestId };
-  return { em, user, requestId };
+  if (!user) return { em, authFailure: AuthReason.USER_NOT_FOUND, requestId, clientIp };
+  return { em, user, requestId, clientIp };
 }

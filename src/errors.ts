@@ -6,6 +6,7 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -53,6 +54,30 @@ export function badUserInput(message: string, reason: InputReason, fields?: Reco
   return new GraphQLError(message, {
     extensions: { code: ErrorCode.BAD_USER_INPUT, reason, ...(fields ? { fields } : {}) },
   });
+}
+
+/** Too many attempts: retry after `retryAfterSeconds`. Sent as HTTP 429 with a Retry-After header. */
+export function rateLimited(retryAfterSeconds: number): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new GraphQLError(`Too many attempts: try again in ${retryAfter} s`, {
+    extensions: {
+      code: ErrorCode.RATE_LIMITED,
+      retryAfter,
+      http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
+    },
+  });
+}
+
+/**
+ * What production shows of a validation error: no "Did you mean …?" hints, which map the schema
+ * for someone probing it, and no server library names.
+ */
+export function forProduction(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.validationErrorCode === 'INTROSPECTION_DISABLED') {
+    return { ...formatted, message: 'Introspection is disabled' };
+  }
+  if (!formatted.message.includes('Did you mean')) return formatted;
+  return { ...formatted, message: formatted.message.replace(/\s*Did you mean .*\?$/s, '') };
 }
 
 const MASKED_MESSAGE = 'Internal server error';

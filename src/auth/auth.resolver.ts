@@ -15,13 +15,13 @@ export class AuthResolver {
 
   @Public()
   @Mutation(() => AuthPayload, { description: 'Create an account and log in.' })
-  async signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() { em }: Context): Promise<AuthPayload> {
-    return toPayload(await this.auth.signup(em, input));
+  async signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() { em, requestId, clientIp }: Context): Promise<AuthPayload> {
+    return toPayload(await this.auth.signup(em, input, { requestId, clientIp }));
   }
 
   @Public()
   @Mutation(() => AuthPayload, { description: 'Exchange an email and password for an access token.' })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { em }: Context): Promise<AuthPayload> {
-    return toPayload(await this.auth.login(em, input));
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { em, requestId, clientIp }: Context): Promise<AuthPayload> {
+    return toPayload(await this.auth.login(em, input, { requestId, clientIp }));
   }
 }

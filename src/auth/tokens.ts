@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { AuthReason } from '../errors';
 import { Role } from '../users/role';
+import { hasDuplicateTopLevelKeys } from './json-keys';
 import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';
 
 /** Tokens longer than this are rejected before any parsing. */
@@ -90,6 +91,9 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
       });
     } catch (error) {
       return { ok: false, reason: error instanceof jwt.TokenExpiredError ? AuthReason.TOKEN_EXPIRED : AuthReason.TOKEN_INVALID };
+    }
+    if (hasDuplicateTopLevelKeys(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))) {
+      return { ok: false, reason: AuthReason.TOKEN_INVALID };
     }
     return checkClaims(payload);
   }

@@ -55,6 +55,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     DB_PATH: ':memory:',
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
+    // Most suites sign up and log in many times from 127.0.0.1; the limits have their own
+    // suites (test/integration/limits.test.ts, test/security/), which set them explicitly.
+    RATE_LIMIT_LOGIN_IP: '100000/1m',
+    RATE_LIMIT_SIGNUP_IP: '100000/1m',
+    LOGIN_MAX_FAILURES: '1000',
     ...overrides,
   };
 }

@@ -63,12 +63,46 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'loud'],
     ['DEBUG_ERRORS', 'maybe'],
+    ['LOGIN_MAX_FAILURES', '0'],
+    ['LOGIN_BACKOFF_MAX', 'forever'],
+    ['RATE_LIMIT_LOGIN_IP', '30'],
+    ['RATE_LIMIT_LOGIN_IP', '0/1m'],
+    ['RATE_LIMIT_SIGNUP_IP', '10/never'],
+    ['TRUSTED_PROXIES', 'localhost'],
+    ['TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['TRUSTED_PROXIES', '10.0.0.1, 10.0.0.0/8/1'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['REDIS_URL', 'not a url'],
+    ['GRAPHQL_INTROSPECTION', 'sometimes'],
   ])('refuses %s=%s, naming the variable', (variable, value) => {
     expect(configError({ JWT_SECRET: SECRET, [variable]: value }).variable).toBe(variable);
   });
 
   it('refuses debug errors in production', () => {
     expect(configError({ JWT_SECRET: SECRET, NODE_ENV: 'production', DEBUG_ERRORS: 'true' }).variable).toBe('DEBUG_ERRORS');
+  });
+
+  it('reads the limits', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      RATE_LIMIT_LOGIN_IP: '100/1h',
+      TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,::1',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+    });
+    expect(config.limits).toEqual({
+      loginMaxFailures: 5,
+      loginBackoffMaxSeconds: 900,
+      loginPerIp: { points: 100, seconds: 3600 },
+      signupPerIp: { points: 10, seconds: 60 },
+      trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
+      redisUrl: 'redis://127.0.0.1:6379/2',
+    });
+  });
+
+  it('turns introspection off in production unless asked for', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).introspection).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
   });
 
   it('reads durations with units', () => {
@@ -148,7 +182,7 @@ describe('.env.example', () => {
 
   it('lists every setting the configuration reads', () => {
     const source = readFileSync(resolve(root, 'src/config.ts'), 'utf8');
-    const read = new Set([...source.matchAll(/\b(?:env|read|integer|duration|oneOf|boolean)(?:<[^>]+>)?\(env, '([A-Z_]+)'|env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2]));
+    const read = new Set([...source.matchAll(/\b\w+(?:<[^>]+>)?\(env, '([A-Z_]+)'|env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2]));
     expect(read.size).toBeGreaterThan(10);
     expect(Object.keys(example).sort()).toEqual([...read].sort());
   });

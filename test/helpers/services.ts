@@ -1,0 +1,38 @@
+// Outside services (Redis, …) that some tests need. Where a service is unreachable the tests that
+// need it are skipped with a loud message, so `npm test` passes on a laptop; under CI=true a missing
+// service fails the run instead, never a skip.
+import { spawnSync } from 'node:child_process';
+
+const probed = new Map<string, boolean>();
+
+/** True when a TCP connection to host:port succeeds within a second. Synchronous, for use while defining tests. */
+function reachable(host: string, port: number): boolean {
+  const key = `${host}:${port}`;
+  if (!probed.has(key)) {
+    const probe = `require('node:net').connect(${port}, '${host}').on('connect', () => process.exit(0)).on('error', () => process.exit(1)).setTimeout(1000, () => process.exit(1))`;
+    probed.set(key, spawnSync(process.execPath, ['-e', probe], { timeout: 5000 }).status === 0);
+  }
+  return probed.get(key) as boolean;
+}
+
+/** `describe` when the service answers; otherwise a loud skip (or, under CI, a failure). */
+export function describeWithService(service: { name: string; host: string; port: number }, title: string, body: () => void): void {
+  if (reachable(service.host, service.port)) {
+    describe(title, body);
+    return;
+  }
+  const message = `${service.name} is not reachable at ${service.host}:${service.port}`;
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it(`needs ${service.name}`, () => {
+        throw new Error(`${message}: under CI=true this is a failure, not a skip`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`\n!!! SKIPPED "${title}": ${message}. Start it to run these tests (CI always does).\n`);
+  describe.skip(title, body);
+}
+
+export const REDIS = { name: 'Redis', host: '127.0.0.1', port: 6379, url: 'redis://127.0.0.1:6379' };

@@ -1,0 +1,27 @@
+// A race for one email: 20 concurrent signups with case variants of it make exactly one user.
+import { User } from '../../src/users/user.entity';
+import { type TestServer } from '../helpers/server';
+import { startAttackedServer } from './harness';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startAttackedServer({ BCRYPT_COST: '6' });
+});
+afterAll(() => server.close());
+
+it('20 concurrent signups with case variants of one email give exactly one user row', async () => {
+  const variants = Array.from({ length: 20 }, (_, i) =>
+    [...'race@example.com'].map((char, j) => ((i >> j % 5) & 1 ? char.toUpperCase() : char)).join('') + (i % 3 === 0 ? ' ' : ''),
+  );
+  const results = await Promise.all(
+    variants.map((email) =>
+      server.graphql('mutation($input: SignupInput!) { signup(input: $input) { user { email } } }', { input: { name: 'Racer', email, password: 'long enough' } }),
+    ),
+  );
+  const created = results.filter((res) => res.body.data);
+  const taken = results.filter((res) => res.body.errors?.[0].extensions?.reason === 'EMAIL_TAKEN');
+  expect(created).toHaveLength(1);
+  expect(taken).toHaveLength(19);
+  expect(await server.app.orm.em.fork().count(User, {})).toBe(1);
+  expect(await server.app.orm.em.fork().count(User, { email: 'race@example.com' })).toBe(1);
+});
