@@ -47,13 +47,16 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
   function keyFor(token: string): VerificationKey | undefined {
     const dot = token.indexOf('.');
     if (dot <= 0) return undefined;
+    const json = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+      parsed = JSON.parse(json);
     } catch {
       return undefined;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    // Two kids (or two algs): refuse rather than guess which one a verifier would read.
+    if (hasDuplicateTopLevelKeys(json)) return undefined;
     // Only kid is read; jku, x5u, jwk and x5c are never used to find, fetch or build a key.
     const { kid } = parsed as { kid?: unknown };
     if (kid === undefined) return keys.withoutKid;

@@ -28,12 +28,13 @@ export function decodeHeader(token: string): Record<string, unknown> {
 /**
  * Sign `header.payload` with a private key, by node:crypto alone: RS256/RS512 (PKCS#1 v1.5), PS256 (PSS),
  * ES256 (r||s, as JWS wants it). For attack tests, and for tokens from keys the server does not know.
+ * A string header is used as it is (to send JSON that JSON.stringify cannot make, like a repeated name).
  */
 export function signWithKey(
-  header: Record<string, unknown>,
+  header: Record<string, unknown> | string,
   payload: unknown,
   privateKey: KeyObject,
-  algorithm: 'RS256' | 'RS512' | 'PS256' | 'ES256' = header.alg as 'RS256',
+  algorithm: 'RS256' | 'RS512' | 'PS256' | 'ES256' = (typeof header === 'string' ? JSON.parse(header) : header).alg,
 ): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   const hash = algorithm === 'RS512' ? 'sha512' : 'sha256';

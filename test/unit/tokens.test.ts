@@ -157,6 +157,15 @@ describe('token service with a key set', () => {
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
   });
 
+  it.each([
+    ['kid', (kid: string) => `{"alg":"RS256","typ":"JWT","kid":"unknown","kid":"${kid}"}`],
+    ['alg', (kid: string) => `{"alg":"HS256","alg":"RS256","typ":"JWT","kid":"${kid}"}`],
+  ])('refuses a header that names %s twice, even when the last one is right', (_name, header) => {
+    const { clock, tokens } = rs256();
+    const token = signWithKey(header(RSA_KID()), claimsAt(clock), keyPair('rsa').privateKey, 'RS256');
+    expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
   it('looks the kid up in memory: verifying touches no file', () => {
     const { clock, tokens } = rs256();
     const spies = (['readFileSync', 'openSync', 'statSync', 'existsSync', 'readdirSync'] as const).map((name) => jest.spyOn(fs, name));
