@@ -43,10 +43,19 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
   const { signing } = keys;
   const header = { alg: signing.alg, typ: 'JWT', kid: signing.kid };
 
+  // The exact header segment each key signs with ({alg, typ, kid}, in jsonwebtoken's order): a token
+  // of ours is matched by string lookup, without decoding or parsing its header.
+  const knownHeaders = new Map<string, VerificationKey>();
+  for (const key of keys.byKid.values()) {
+    knownHeaders.set(Buffer.from(JSON.stringify({ alg: key.alg, typ: 'JWT', kid: key.kid })).toString('base64url'), key);
+  }
+
   /** The one key a token may be verified with, from its kid; no kid means the HMAC key (tokens from before kids). */
   function keyFor(token: string): VerificationKey | undefined {
     const dot = token.indexOf('.');
     if (dot <= 0) return undefined;
+    const known = knownHeaders.get(token.slice(0, dot));
+    if (known) return known;
     const json = Buffer.from(token.slice(0, dot), 'base64url').toString('utf8');
     let parsed: unknown;
     try {

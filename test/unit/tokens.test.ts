@@ -25,6 +25,20 @@ function claimsAt(clock: TestClock, overrides: Record<string, unknown> = {}) {
 }
 
 describe('token service', () => {
+  it('writes the header in the exact form verification recognises without parsing ({alg, typ, kid})', () => {
+    const { tokens } = setup();
+    const [segment] = tokens.signAccessToken(USER).token.split('.');
+    const { kid } = decodeHeader(tokens.signAccessToken(USER).token);
+    expect(segment).toBe(Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url'));
+  });
+
+  it('verifies a token whose header is the same JSON written differently (the slow path)', () => {
+    const { clock, tokens } = setup();
+    const { kid } = decodeHeader(tokens.signAccessToken(USER).token);
+    const spaced = forgeToken({ typ: 'JWT', kid, alg: 'HS256' }, claimsAt(clock), SECRET);
+    expect(tokens.verifyAccessToken(spaced)).toMatchObject({ ok: true });
+  });
+
   it('signs the documented claims and header', async () => {
     const { clock, tokens } = setup();
     const { token, expiresIn } = tokens.signAccessToken(USER);
