@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
-import { createPasswordHasher } from './auth/passwords';
+import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -17,6 +17,7 @@ import { ErrorCode, maskError } from './errors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
+import { CurrentUserCache, CurrentUserLoader } from './users/current-user';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -26,6 +27,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export interface App {
   readonly server: Server;
   readonly orm: MikroORM;
+  /** The services, for tests and tools that must write the way the API does (so caches stay right). */
+  readonly users: UserService;
+  readonly hasher: PasswordHasher;
   readonly logger: Logger;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
@@ -70,9 +74,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const production = config.nodeEnv === 'production';
 
   const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
-  const hasher = await createPasswordHasher(config.bcryptCost);
+  const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock);
-  const users = new UserService(hasher, clock);
+  // With several processes a write in one could not evict another's entry at once: no cache then.
+  const cacheOn = config.userCacheMax > 0 && config.webConcurrency === 1;
+  const currentUsers = new CurrentUserLoader(orm.em.getConnection(), cacheOn ? new CurrentUserCache(config.userCacheMax, clock) : undefined);
+  const users = new UserService(hasher, clock, (publicId) => currentUsers.invalidate(publicId));
   const auth = new AuthService(users, hasher, tokens);
   const schema = buildAppSchema({ auth, users });
 
@@ -92,7 +99,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
-    buildContext({ em: orm.em, tokens }, req.headers, requestId),
+    buildContext({ em: orm.em, tokens, currentUsers }, req.headers, requestId),
   );
 
   async function health(res: ServerResponse): Promise<void> {
@@ -131,6 +138,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     server,
     orm,
+    users,
+    hasher,
     logger,
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -159,6 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       }
       await apollo.stop();
+      await hasher.close();
       await orm.close();
     },
   };

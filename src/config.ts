@@ -1,5 +1,6 @@
 // Read and validate the environment once, into one typed, frozen object.
 // A bad value stops start-up with a message naming the variable.
+import { availableParallelism } from 'node:os';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -18,12 +19,23 @@ export interface Config {
     readonly clockToleranceSeconds: number;
   };
   readonly bcryptCost: number;
+  /** Worker threads that hash and compare passwords, per process. */
+  readonly hashWorkers: number;
+  /** Password tasks that may wait for a worker; beyond that login/signup answer SERVICE_UNAVAILABLE. */
+  readonly hashQueueMax: number;
+  /** Users kept in the per-process cache of the authenticated user; 0 turns it off. */
+  readonly userCacheMax: number;
+  /** Server processes sharing the port (node:cluster); 1 = no cluster. */
+  readonly webConcurrency: number;
   readonly logLevel: LogLevel;
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
 }
 
 export const MIN_SECRET_BYTES = 32;
+export const DEFAULT_USER_CACHE_MAX = 10_000;
+/** At cost 12 on one worker, 32 waiting hashes are ~11 s of waiting: beyond that, answer "busy" at once. */
+export const DEFAULT_HASH_QUEUE_MAX = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
 
 export class ConfigError extends Error {
@@ -98,7 +110,7 @@ export function readBcryptCost(env: Env): number {
  * Build the configuration from an environment. Pure: it reads no files.
  * A development secret, if any, is resolved by the caller before this runs (see auth/dev-secret.ts).
  */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, cores = availableParallelism()): Config {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
 
   const secret = env.JWT_SECRET;
@@ -128,6 +140,11 @@ export function loadConfig(env: Env): Config {
       clockToleranceSeconds: duration(env, 'JWT_CLOCK_TOLERANCE', '0', 0),
     }),
     bcryptCost: readBcryptCost(env),
+    // One fewer than the cores, so the event loop keeps a core to itself.
+    hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
+    hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),
+    userCacheMax: integer(env, 'USER_CACHE_MAX', DEFAULT_USER_CACHE_MAX, 0, 10_000_000),
+    webConcurrency: read(env, 'WEB_CONCURRENCY') === 'auto' ? cores : integer(env, 'WEB_CONCURRENCY', 1, 1, 256),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,
   };

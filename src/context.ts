@@ -4,33 +4,45 @@ import type { EntityManager } from '@mikro-orm/core';
 import { readAccessToken } from './auth/bearer';
 import type { TokenService } from './auth/tokens';
 import { AuthReason } from './errors';
-import { User } from './users/user.entity';
+import type { CurrentUser, CurrentUserLoader } from './users/current-user';
 
 export interface Context {
-  /** A fork of the EntityManager for this request only. */
-  em: EntityManager;
-  /** The authenticated user, loaded from the database for this request (its role is the one that counts). */
-  user?: User;
+  /** A fork of the EntityManager for this request only; made on first use, so `me` never pays for one. */
+  readonly em: EntityManager;
+  /** The authenticated user as the database has it now (its role is the one that counts). */
+  readonly user?: CurrentUser;
   /** Why there is no user; undefined when there is one. */
-  authFailure?: AuthReason;
-  requestId: string;
+  readonly authFailure?: AuthReason;
+  readonly requestId: string;
 }
 
 export interface ContextDeps {
   em: EntityManager;
   tokens: TokenService;
+  currentUsers: CurrentUserLoader;
+}
+
+function makeContext(root: EntityManager, requestId: string, fields: { user?: CurrentUser; authFailure?: AuthReason }): Context {
+  let em: EntityManager | undefined;
+  return {
+    get em() {
+      em ??= root.fork();
+      return em;
+    },
+    requestId,
+    ...fields,
+  };
 }
 
 /** Read and verify the token and load its user. Never throws for a bad token: the reason is recorded for the guard. */
 export async function buildContext(deps: ContextDeps, headers: IncomingHttpHeaders, requestId: string): Promise<Context> {
-  const em = deps.em.fork();
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId };
+  if ('reason' in lookup) return makeContext(deps.em, requestId, { authFailure: lookup.reason });
 
   const verified = deps.tokens.verifyAccessToken(lookup.token);
-  if (!verified.ok) return { em, authFailure: verified.reason, requestId };
+  if (!verified.ok) return makeContext(deps.em, requestId, { authFailure: verified.reason });
 
-  const user = await em.findOne(User, { publicId: verified.claims.sub });
-  if (!user) return { em, authFailure: AuthReason.USER_NOT_FOUND, requestId };
-  return { em, user, requestId };
+  const user = await deps.currentUsers.load(verified.claims.sub);
+  if (!user) return makeContext(deps.em, requestId, { authFailure: AuthReason.USER_NOT_FOUND });
+  return makeContext(deps.em, requestId, { user });
 }

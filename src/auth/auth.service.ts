@@ -1,6 +1,7 @@
 // Signup and login: the rules that turn credentials into a signed access token.
 import type { EntityManager } from '@mikro-orm/core';
-import { AuthReason, badUserInput, InputReason, unauthenticated } from '../errors';
+import { GraphQLError } from 'graphql';
+import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../errors';
 import { User } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, type NewUserInput } from '../users/user.validation';
@@ -39,8 +40,12 @@ export class AuthService {
       throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
     }
     if (this.hasher.needsRehash(user.passwordHash)) {
-      user.passwordHash = await this.hasher.hash(input.password);
-      await em.flush();
+      // The password was right: when the pool is too busy to re-hash, log in anyway and upgrade next time.
+      const upgraded = await this.hasher.hash(input.password).catch((error: unknown) => {
+        if (error instanceof GraphQLError && error.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) return undefined;
+        throw error;
+      });
+      if (upgraded) await this.users.replacePasswordHash(em, user, upgraded);
     }
     return { user, access: this.issue(user) };
   }

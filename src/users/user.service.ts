@@ -24,10 +24,14 @@ function emailTaken(): Error {
   return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
 }
 
+/** Told after every committed write that can change who a user is (role, existence, password). */
+export type UserChangeListener = (publicId: string) => void;
+
 export class UserService {
   constructor(
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly onUserChanged: UserChangeListener = () => undefined,
   ) {}
 
   /** Validate, hash and store a new user. Email uniqueness is enforced by the unique index, so races give one user. */
@@ -86,6 +90,22 @@ export class UserService {
     user.role = role;
     user.updatedAt = new Date(this.clock.now());
     await em.flush();
+    this.onUserChanged(user.publicId);
     return user;
+  }
+
+  /** Store a new password hash (a re-hash at a higher cost, or a password change). */
+  async replacePasswordHash(em: EntityManager, user: User, passwordHash: string): Promise<void> {
+    user.passwordHash = passwordHash;
+    user.updatedAt = new Date(this.clock.now());
+    await em.flush();
+    this.onUserChanged(user.publicId);
+  }
+
+  /** Delete a user; their tokens stop working at once. Returns false when there was no such user. */
+  async deleteUser(em: EntityManager, publicId: string): Promise<boolean> {
+    const deleted = UUID.test(publicId) ? await em.nativeDelete(User, { publicId }) : 0;
+    this.onUserChanged(publicId);
+    return deleted > 0;
   }
 }
