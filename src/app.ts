@@ -40,6 +40,8 @@ export interface App {
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** Apply migrations at start-up (default). A cluster worker does not: its primary did, once, before forking. */
+  migrate?: boolean;
 }
 
 /** Adds the request id to masked errors, and logs every error that was masked, with its stack. */
@@ -73,7 +75,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const production = config.nodeEnv === 'production';
 
-  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
+  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message), options.migrate ?? true);
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock);
   // With several processes a write in one could not evict another's entry at once: no cache then.
