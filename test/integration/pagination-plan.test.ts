@@ -13,7 +13,7 @@ async function planOf(after: string | null): Promise<string[]> {
   const em = server.app.orm.em.fork();
   const qb = server.app.users.pageQuery(em, 20, after);
   const rows = await em.getConnection().execute<Array<{ detail: string }>>(`explain query plan ${qb.getFormattedQuery()}`);
-  return rows.map((row) => row.detail);
+  return rows.map((row: { detail: string }) => row.detail);
 }
 
 it('a page after a cursor is an index seek on (created_at, public_id), with no sort', async () => {
