@@ -22,16 +22,28 @@ export interface ContextDeps {
   currentUsers: CurrentUserLoader;
 }
 
+/**
+ * The getter lives on the prototype: Apollo copies the context's own properties (Object.assign) for each
+ * operation, which would call an own getter and fork on every request.
+ */
+class RequestContext implements Context {
+  private forked: EntityManager | undefined = undefined;
+
+  constructor(
+    private readonly root: EntityManager,
+    readonly requestId: string,
+    readonly user?: CurrentUser,
+    readonly authFailure?: AuthReason,
+  ) {}
+
+  get em(): EntityManager {
+    this.forked ??= this.root.fork();
+    return this.forked;
+  }
+}
+
 function makeContext(root: EntityManager, requestId: string, fields: { user?: CurrentUser; authFailure?: AuthReason }): Context {
-  let em: EntityManager | undefined;
-  return {
-    get em() {
-      em ??= root.fork();
-      return em;
-    },
-    requestId,
-    ...fields,
-  };
+  return new RequestContext(root, requestId, fields.user, fields.authFailure);
 }
 
 /** Read and verify the token and load its user. Never throws for a bad token: the reason is recorded for the guard. */
