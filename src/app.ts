@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
-import { createPasswordHasher } from './auth/passwords';
+import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -21,6 +21,7 @@ import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
 import { createAuthLimits } from './security/limits';
 import { parseOptions, validationRules } from './security/query-limits';
+import { CurrentUserCache, CurrentUserLoader } from './users/current-user';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -31,6 +32,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export interface App {
   readonly server: Server;
   readonly orm: MikroORM;
+  /** The services, for tests and tools that must write the way the API does (so caches stay right). */
+  readonly users: UserService;
+  readonly hasher: PasswordHasher;
   readonly logger: Logger;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
@@ -43,6 +47,8 @@ export interface AppOptions {
   logger?: Logger;
   /** The signing and verification keys; loaded from the configuration when not given. */
   keys?: KeySet;
+  /** Apply migrations at start-up (default). A cluster worker does not: its primary did, once, before forking. */
+  migrate?: boolean;
 }
 
 /** Adds the request id to masked errors, and logs every error that was masked, with its stack. */
@@ -78,11 +84,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Keys first: a bad key stops start-up before anything is opened.
   const keys = options.keys ?? loadKeySet(config.jwt);
-  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
-  const hasher = await createPasswordHasher(config.bcryptCost);
+  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message), options.migrate ?? true);
+  const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock, keys);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
-  const users = new UserService(hasher, clock);
+  // With several processes a write in one could not evict another's entry at once: no cache then.
+  const cacheOn = config.userCacheMax > 0 && config.webConcurrency === 1;
+  const currentUsers = new CurrentUserLoader(orm.em.getConnection(), cacheOn ? new CurrentUserCache(config.userCacheMax, clock) : undefined);
+  const users = new UserService(hasher, clock, (publicId) => currentUsers.invalidate(publicId));
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
   const auth = new AuthService(users, hasher, tokens, limits, logger.child({ component: 'auth' }));
   const schema = buildAppSchema({ auth, users });
@@ -111,7 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
-    buildContext({ em: orm.em, tokens }, req.headers, { requestId, clientIp: clientIp(req) }),
+    buildContext({ em: orm.em, tokens, currentUsers }, req.headers, { requestId, clientIp: clientIp(req) }),
   );
 
   async function health(res: ServerResponse): Promise<void> {
@@ -152,6 +161,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     server,
     orm,
+    users,
+    hasher,
     logger,
     listen(port, host) {
       return new Promise((resolve, reject) => {
@@ -181,6 +192,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
       await apollo.stop();
       await limits.close();
+      await hasher.close();
       await orm.close();
     },
   };

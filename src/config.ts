@@ -1,6 +1,7 @@
 // Read and validate the environment once, into one typed, frozen object.
 // A bad value stops start-up with a message naming the variable.
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './auth/jwk';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -43,6 +44,14 @@ export interface Config {
   };
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
+  /** Worker threads that hash and compare passwords, per process. */
+  readonly hashWorkers: number;
+  /** Password tasks that may wait for a worker; beyond that login/signup answer SERVICE_UNAVAILABLE. */
+  readonly hashQueueMax: number;
+  /** Users kept in the per-process cache of the authenticated user; 0 turns it off. */
+  readonly userCacheMax: number;
+  /** Server processes sharing the port (node:cluster); 1 = no cluster. */
+  readonly webConcurrency: number;
   readonly logLevel: LogLevel;
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
@@ -60,6 +69,9 @@ export interface RateLimit {
 }
 
 export const MIN_SECRET_BYTES = 32;
+export const DEFAULT_USER_CACHE_MAX = 10_000;
+/** At cost 12 on one worker, 32 waiting hashes are ~11 s of waiting: beyond that, answer "busy" at once. */
+export const DEFAULT_HASH_QUEUE_MAX = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
 
 export class ConfigError extends Error {
@@ -219,7 +231,7 @@ function readKeySource(env: Env, algorithm: JwtAlgorithm): KeySource | undefined
  * Build the configuration from an environment. Pure: it reads no files.
  * A development secret, if any, is resolved by the caller before this runs (see auth/dev-secret.ts).
  */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, cores = availableParallelism()): Config {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const algorithm = oneOf(env, 'JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256');
   // With a private key the secret is optional: if still set, HS256 tokens keep verifying (migration grace).
@@ -256,6 +268,11 @@ export function loadConfig(env: Env): Config {
       redisUrl: redisUrl(env, 'REDIS_URL'),
     }),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    // One fewer than the cores, so the event loop keeps a core to itself.
+    hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
+    hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),
+    userCacheMax: integer(env, 'USER_CACHE_MAX', DEFAULT_USER_CACHE_MAX, 0, 10_000_000),
+    webConcurrency: read(env, 'WEB_CONCURRENCY') === 'auto' ? cores : integer(env, 'WEB_CONCURRENCY', 1, 1, 256),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,
   };

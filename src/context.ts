@@ -4,23 +4,53 @@ import type { EntityManager } from '@mikro-orm/core';
 import { readAccessToken } from './auth/bearer';
 import type { TokenService } from './auth/tokens';
 import { AuthReason } from './errors';
-import { User } from './users/user.entity';
+import type { CurrentUser, CurrentUserLoader } from './users/current-user';
 
 export interface Context {
-  /** A fork of the EntityManager for this request only. */
-  em: EntityManager;
-  /** The authenticated user, loaded from the database for this request (its role is the one that counts). */
-  user?: User;
+  /** A fork of the EntityManager for this request only; made on first use, so `me` never pays for one. */
+  readonly em: EntityManager;
+  /** The authenticated user as the database has it now (its role is the one that counts). */
+  readonly user?: CurrentUser;
   /** Why there is no user; undefined when there is one. */
-  authFailure?: AuthReason;
-  requestId: string;
+  readonly authFailure?: AuthReason;
+  readonly requestId: string;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
-  clientIp: string;
+  readonly clientIp: string;
 }
 
 export interface ContextDeps {
   em: EntityManager;
   tokens: TokenService;
+  currentUsers: CurrentUserLoader;
+}
+
+/**
+ * The getter lives on the prototype: Apollo copies the context's own properties (Object.assign) for each
+ * operation, which would call an own getter and fork on every request.
+ */
+class RequestContext implements Context {
+  private forked: EntityManager | undefined = undefined;
+
+  constructor(
+    private readonly root: EntityManager,
+    readonly requestId: string,
+    readonly clientIp: string,
+    readonly user?: CurrentUser,
+    readonly authFailure?: AuthReason,
+  ) {}
+
+  get em(): EntityManager {
+    this.forked ??= this.root.fork();
+    return this.forked;
+  }
+}
+
+function makeContext(
+  root: EntityManager,
+  request: { requestId: string; clientIp: string },
+  fields: { user?: CurrentUser; authFailure?: AuthReason },
+): Context {
+  return new RequestContext(root, request.requestId, request.clientIp, fields.user, fields.authFailure);
 }
 
 /** Read and verify the token and load its user. Never throws for a bad token: the reason is recorded for the guard. */
@@ -29,15 +59,13 @@ export async function buildContext(
   headers: IncomingHttpHeaders,
   request: { requestId: string; clientIp: string },
 ): Promise<Context> {
-  const em = deps.em.fork();
-  const { requestId, clientIp } = request;
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId, clientIp };
+  if ('reason' in lookup) return makeContext(deps.em, request, { authFailure: lookup.reason });
 
   const verified = deps.tokens.verifyAccessToken(lookup.token);
-  if (!verified.ok) return { em, authFailure: verified.reason, requestId, clientIp };
+  if (!verified.ok) return makeContext(deps.em, request, { authFailure: verified.reason });
 
-  const user = await em.findOne(User, { publicId: verified.claims.sub });
-  if (!user) return { em, authFailure: AuthReason.USER_NOT_FOUND, requestId, clientIp };
-  return { em, user, requestId, clientIp };
+  const user = await deps.currentUsers.load(verified.claims.sub);
+  if (!user) return makeContext(deps.em, request, { authFailure: AuthReason.USER_NOT_FOUND });
+  return makeContext(deps.em, request, { user });
 }

@@ -8,6 +8,7 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 
 /** Why a request has no authenticated user. */
@@ -46,6 +47,18 @@ export function unauthenticated(reason: AuthReason): GraphQLError {
 export function forbidden(): GraphQLError {
   return new GraphQLError('You do not have permission to do this', {
     extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+  });
+}
+
+/** Too busy to take this request now (HTTP 503); the client may retry after `retryAfter` seconds. */
+export function serviceUnavailable(retryAfterSeconds: number): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new GraphQLError('The server is busy; retry later', {
+    extensions: {
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      retryAfter,
+      http: { status: 503, headers: new Map([['retry-after', String(retryAfter)]]) },
+    },
   });
 }
 

@@ -1,27 +1,42 @@
 // The only file with side effects: load config, start, handle signals.
+// With WEB_CONCURRENCY=N > 1 this process is a node:cluster primary: it migrates the database once,
+// forks N workers that share the port (each a full server), replaces a worker that dies, and on
+// SIGTERM/SIGINT asks every worker to drain and waits for them.
 import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
 import { createApp } from './app';
 import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './auth/dev-secret';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './logger';
+import { initORM } from './db/orm';
+import { createLogger, type Logger } from './logger';
 
-async function main(): Promise<void> {
+interface WorkerReady {
+  type: 'ready';
+  url: string;
+}
+
+interface Startup {
+  config: Config;
+  keys: KeySet;
+  env: NodeJS.ProcessEnv;
+  devSecret: 'none' | 'generated' | 'reused';
+}
+
+function readConfig(): Startup {
   const env = { ...process.env };
   let devSecret: 'none' | 'generated' | 'reused' = 'none';
   // Only HS256 signs with the secret; with a private key, a secret would only widen what verifies.
+  // A cluster worker gets the secret its primary resolved, in its environment.
   const hs256 = (env.JWT_ALGORITHM?.trim() || 'HS256') === 'HS256';
   if (!env.JWT_SECRET && hs256 && (env.NODE_ENV ?? 'development') !== 'production') {
     const { secret, generated } = loadOrCreateDevSecret();
     env.JWT_SECRET = secret;
     devSecret = generated ? 'generated' : 'reused';
   }
-
-  let config: Config;
-  let keys: KeySet;
   try {
-    config = loadConfig(env);
-    keys = loadKeySet(config.jwt);
+    const config = loadConfig(env);
+    return { config, keys: loadKeySet(config.jwt), env, devSecret };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -29,39 +44,43 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
 
-  const logger = createLogger(config.logLevel);
-  const started = performance.now();
-  const app = await createApp(config, { logger, keys });
+function readyLine({ config, keys, devSecret }: Startup, started: number, url: string): Record<string, unknown> {
+  return {
+    url,
+    db: config.dbPath,
+    algorithm: config.jwt.algorithm,
+    kid: keys.signing.kid,
+    verifyOnlyKids: keys.byKid.size > 1 ? [...keys.byKid.keys()].filter((kid) => kid !== keys.signing.kid) : undefined,
+    nodeEnv: config.nodeEnv,
+    workers: config.webConcurrency,
+    devSecret: devSecret === 'none' ? undefined : `${devSecret} at ${DEV_SECRET_PATH}`,
+    readyMs: Math.round(performance.now() - started),
+  };
+}
+
+/** One server: the whole process when WEB_CONCURRENCY=1, or one cluster worker. */
+async function serve(startup: Startup, logger: Logger, started: number): Promise<void> {
+  const { config, keys } = startup;
+  const app = await createApp(config, { logger, keys, migrate: !cluster.isWorker });
   const url = await app.listen(config.port, config.host);
-  logger.info(
-    {
-      url,
-      db: config.dbPath,
-      algorithm: config.jwt.algorithm,
-      kid: keys.signing.kid,
-      verifyOnlyKids: keys.byKid.size > 1 ? [...keys.byKid.keys()].filter((kid) => kid !== keys.signing.kid) : undefined,
-      nodeEnv: config.nodeEnv,
-      devSecret: devSecret === 'none' ? undefined : `${devSecret} at ${DEV_SECRET_PATH}`,
-      readyMs: Math.round(performance.now() - started),
-    },
-    'ready',
-  );
-  if (config.jwt.algorithm !== 'HS256' && keys.withoutKid) {
-    logger.warn(
-      { kid: keys.withoutKid.kid },
-      'JWT_SECRET is set: HS256 tokens still verify (migration grace window); unset it once JWT_ACCESS_TTL has passed since the switch',
-    );
+  if (cluster.isWorker) {
+    logger.debug({ worker: cluster.worker?.id, pid: process.pid }, 'worker ready');
+    process.send?.({ type: 'ready', url } satisfies WorkerReady);
+  } else {
+    logger.info(readyLine(startup, started, url), 'ready');
+    warnOnMigrationWindow(startup, logger);
   }
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, pid: process.pid }, 'shutting down');
     app.close().then(
       () => {
-        logger.info('stopped');
+        logger.info({ pid: process.pid }, 'stopped');
         process.exit(0);
       },
       (error: unknown) => {
@@ -72,6 +91,79 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function warnOnMigrationWindow({ config, keys }: Startup, logger: Logger): void {
+  if (config.jwt.algorithm !== 'HS256' && keys.withoutKid) {
+    logger.warn(
+      { kid: keys.withoutKid.kid },
+      'JWT_SECRET is set: HS256 tokens still verify (migration grace window); unset it once JWT_ACCESS_TTL has passed since the switch',
+    );
+  }
+}
+
+async function primary(startup: Startup, logger: Logger, started: number): Promise<void> {
+  const { config, env } = startup;
+  // Migrate once, here, before any worker opens the database.
+  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
+  await orm.close();
+
+  let stopping = false;
+  let announced = false;
+  const ready = new Set<number>();
+  const fork = (): Worker => {
+    const worker = cluster.fork({ JWT_SECRET: env.JWT_SECRET });
+    worker.on('message', (message: WorkerReady) => {
+      if (message?.type !== 'ready') return;
+      ready.add(worker.id);
+      if (!announced && ready.size === config.webConcurrency) {
+        announced = true;
+        logger.info(readyLine(startup, started, message.url), 'ready');
+        warnOnMigrationWindow(startup, logger);
+      }
+    });
+    return worker;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker.id);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('stopped');
+        process.exit(0);
+      }
+      return;
+    }
+    if (!announced) {
+      // A worker that cannot start will not start on a retry either.
+      logger.error({ pid: worker.process.pid, code, signal }, 'a worker failed to start');
+      process.exit(1);
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    fork();
+  });
+
+  for (let i = 0; i < config.webConcurrency; i += 1) fork();
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'shutting down');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const startup = readConfig();
+  const logger = createLogger(startup.config.logLevel);
+  if (cluster.isPrimary && startup.config.webConcurrency > 1) {
+    await primary(startup, logger, started);
+  } else {
+    await serve(startup, logger, started);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -59,8 +59,12 @@ export class AuthService {
     }
     await this.limits.loginSucceeded(email);
     if (this.hasher.needsRehash(user.passwordHash)) {
-      user.passwordHash = await this.hasher.hash(input.password);
-      await em.flush();
+      // The password was right: when the pool is too busy to re-hash, log in anyway and upgrade next time.
+      const upgraded = await this.hasher.hash(input.password).catch((error: unknown) => {
+        if (error instanceof GraphQLError && error.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) return undefined;
+        throw error;
+      });
+      if (upgraded) await this.users.replacePasswordHash(em, user, upgraded);
     }
     this.event('login.success', meta, { userId: user.publicId });
     return { user, access: this.issue(user) };

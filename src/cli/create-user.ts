@@ -80,8 +80,9 @@ async function main(): Promise<void> {
 
   const password = await readPassword();
   const orm = await initORM(dbPath, () => undefined);
+  const hasher = await createPasswordHasher({ cost, workers: 1, queueMax: 0 });
   try {
-    const users = new UserService(await createPasswordHasher(cost), systemClock);
+    const users = new UserService(hasher, systemClock);
     const role = values.admin ? Role.ADMIN : Role.USER;
     const user = await users.createUser(orm.em.fork(), { email: values.email, name: values.name, password }, role);
     process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${dbPath}\n`);
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     }
     throw error;
   } finally {
+    await hasher.close();
     await orm.close();
   }
 }

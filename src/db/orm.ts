@@ -9,8 +9,11 @@ interface SqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
 }
 
-/** Open the database and bring its schema up to date with the committed migrations. */
-export async function initORM(dbPath: string, log: (message: string) => void): Promise<MikroORM<SqliteDriver>> {
+/**
+ * Open the database and bring its schema up to date with the committed migrations
+ * (unless `migrate` is false: cluster workers, whose primary has migrated before forking them).
+ */
+export async function initORM(dbPath: string, log: (message: string) => void, migrate = true): Promise<MikroORM<SqliteDriver>> {
   const orm = await MikroORM.init<SqliteDriver>({
     driver: SqliteDriver,
     dbName: dbPath,
@@ -32,6 +35,6 @@ export async function initORM(dbPath: string, log: (message: string) => void): P
       },
     },
   });
-  await orm.getMigrator().up();
+  if (migrate) await orm.getMigrator().up();
   return orm;
 }

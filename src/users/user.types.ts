@@ -23,7 +23,10 @@ export class UserView {
 }
 
 /** The viewer sees an email only when it is their own or they are an ADMIN. */
-export function toUserView(user: User, viewer: { id: number; role: Role } | undefined): UserView {
+export function toUserView(
+  user: Pick<User, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt'>,
+  viewer: { id: number; role: Role } | undefined,
+): UserView {
   const emailVisible = viewer !== undefined && (viewer.id === user.id || viewer.role === Role.ADMIN);
   return {
     id: user.publicId,

@@ -142,7 +142,7 @@ describe('a limited call does no password work', () => {
   it('calls bcrypt for the counted attempts only', async () => {
     const config = loadConfig(testEnv(DEFAULT_LIMITS));
     const orm = await initORM(':memory:', () => undefined);
-    const real = await createPasswordHasher(4);
+    const real = await createPasswordHasher({ cost: 4, workers: 1, queueMax: 10 });
     let compares = 0;
     const counting: PasswordHasher = {
       ...real,
@@ -161,6 +161,7 @@ describe('a limited call does no password work', () => {
       expect(compares).toBe(5);
     } finally {
       await limits.close();
+      await real.close();
       await orm.close();
     }
   });

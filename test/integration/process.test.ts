@@ -1,5 +1,6 @@
 // The compiled server and the user:create command, run as real processes the way the README says.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -200,4 +201,86 @@ it('a token from one server is refused by a server with another secret', async (
     await a.close();
     await b.close();
   }
+});
+
+interface Reply {
+  data: Record<string, { accessToken: string; user: { id: string }; role?: string }>;
+  errors?: Array<{ extensions?: { code?: string } }>;
+}
+
+describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
+  /** A POST on a fresh connection, so the cluster's round-robin hands successive requests to different workers. */
+  function post(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<{ status: number; body: Reply }> {
+    const body = JSON.stringify({ query, variables });
+    return new Promise((resolvePromise, reject) => {
+      const req = httpRequest(
+        url,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as Reply }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken user { id } } }';
+  const SIGNUP = 'mutation($input: SignupInput!) { signup(input: $input) { accessToken user { id } } }';
+  const SET_ROLE = 'mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { role } }';
+
+  it('migrates once, serves from every worker, and a demotion takes effect at once on all of them', async () => {
+    const db = join(scratch, 'cluster.db');
+    const created = spawnSync(process.execPath, [CREATE_USER, '--email', 'root@example.com', '--name', 'Root', '--admin'], {
+      cwd: scratch,
+      env: cleanEnv({ DB_PATH: db }),
+      input: TEST_PASSWORD,
+      encoding: 'utf8',
+    });
+    expect(created.status).toBe(0);
+    const server = await startServer({ WEB_CONCURRENCY: '2', DB_PATH: db, JWT_SECRET: 's'.repeat(40), LOG_LEVEL: 'debug' });
+    try {
+      expect(server.ready.workers).toBe(2);
+      expect(server.output().match(/"msg":"worker ready"/g)).toHaveLength(2);
+      const url = server.ready.url as string;
+      const root = (await post(url, LOGIN, { input: { email: 'root@example.com', password: TEST_PASSWORD } })).body.data.login;
+      const deputy = (await post(url, SIGNUP, { input: { name: 'Deputy', email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.signup;
+      expect((await post(url, SET_ROLE, { id: deputy.user.id, role: 'ADMIN' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+
+      // Every worker has now served the deputy as an ADMIN.
+      for (let i = 0; i < 4; i += 1) {
+        expect((await post(url, SET_ROLE, { id: root.user.id, role: 'ADMIN' }, deputy.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+      }
+      expect((await post(url, SET_ROLE, { id: deputy.user.id, role: 'USER' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
+      const after = await Promise.all(
+        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: root.user.id, role: 'USER' }, deputy.accessToken)),
+      );
+      expect(after.map((res) => [res.status, res.body.errors?.[0]?.extensions?.code])).toEqual(Array(6).fill([403, 'FORBIDDEN']));
+    } finally {
+      expect(await stop(server.child)).toBe(0);
+    }
+  });
+
+  it('on SIGTERM to the primary, workers finish in-flight requests, then everything exits 0', async () => {
+    const server = await startServer({ WEB_CONCURRENCY: '2', BCRYPT_COST: '10', DB_PATH: join(scratch, 'drain.db') });
+    const url = server.ready.url as string;
+    const signups = Array.from({ length: 2 }, (_, i) =>
+      post(url, SIGNUP, { input: { name: 'Late', email: `late${i}@example.com`, password: TEST_PASSWORD } }),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    const exit = stop(server.child);
+    for (const res of await Promise.all(signups)) expect(res.body.data.signup.user.id).toEqual(expect.any(String));
+    expect(await exit).toBe(0);
+    expect(server.output()).toContain('"msg":"stopped"');
+  });
 });

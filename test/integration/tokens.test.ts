@@ -1,7 +1,6 @@
 // How the context reads and judges access tokens, end to end over HTTP.
 import { createHmac } from 'node:crypto';
 import { Role } from '../../src/users/role';
-import { User } from '../../src/users/user.entity';
 import { decodePayload, forgeToken } from '../helpers/jwt';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 
@@ -111,9 +110,10 @@ describe('which tokens are refused', () => {
     }
   });
 
-  it('a token of a deleted user: USER_NOT_FOUND', async () => {
+  it('a token of a deleted user: USER_NOT_FOUND, even right after the user was cached', async () => {
     const doomed = await signUp(server);
-    await server.app.orm.em.fork().nativeDelete(User, { publicId: doomed.id });
+    expect((await meWith({ authorization: `Bearer ${doomed.token}` })).body.data).toEqual({ me: { id: doomed.id } });
+    await server.app.users.deleteUser(server.app.orm.em.fork(), doomed.id);
     const res = await meWith({ authorization: `Bearer ${doomed.token}` });
     expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'USER_NOT_FOUND' });
   });
@@ -148,10 +148,10 @@ describe('authorization uses the role in the database, not the claim', () => {
   it('a demoted admin loses admin rights at once, with the same token', async () => {
     const admin = await signUp(server, { role: Role.ADMIN });
     const other = await signUp(server);
-    const promote = `mutation($id: ID!) { setUserRole(id: $id, role: USER) { role } }`;
+    const promote = `mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { role } }`;
     // The token was issued while the user was a USER; the database now says ADMIN: allowed.
     expect((await server.graphql(promote, { id: other.id }, { token: admin.token })).body.errors).toBeUndefined();
-    await server.app.orm.em.fork().nativeUpdate(User, { publicId: admin.id }, { role: Role.USER });
+    await server.app.users.setRole(server.app.orm.em.fork(), admin.id, Role.USER);
     const res = await server.graphql(promote, { id: other.id }, { token: admin.token });
     expect(errorOf(res).code).toBe('FORBIDDEN');
     expect(res.status).toBe(403);

@@ -28,6 +28,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('sizes the hash pool at one worker fewer than the cores, and at least one', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }, 4)).toMatchObject({ hashWorkers: 3, hashQueueMax: 32, webConcurrency: 1, userCacheMax: 10_000 });
+    expect(loadConfig({ JWT_SECRET: SECRET }, 1).hashWorkers).toBe(1);
+    expect(loadConfig({ JWT_SECRET: SECRET, HASH_WORKERS: '5', HASH_QUEUE_MAX: '0' }, 2)).toMatchObject({ hashWorkers: 5, hashQueueMax: 0 });
+  });
+
+  it('reads WEB_CONCURRENCY as a number of processes, or auto for one per core', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, WEB_CONCURRENCY: '3' }, 2).webConcurrency).toBe(3);
+    expect(loadConfig({ JWT_SECRET: SECRET, WEB_CONCURRENCY: 'auto' }, 6).webConcurrency).toBe(6);
+  });
+
+  it.each([
+    ['HASH_WORKERS', '0'],
+    ['HASH_QUEUE_MAX', '-1'],
+    ['WEB_CONCURRENCY', 'many'],
+    ['WEB_CONCURRENCY', '0'],
+    ['USER_CACHE_MAX', 'lots'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET, [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({ JWT_SECRET: SECRET });
     expect(Object.isFrozen(config)).toBe(true);

@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import fs from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import jwt from 'jsonwebtoken';
@@ -240,5 +240,44 @@ describe('token service with a key set', () => {
   it.each(['not-base64!.x.y', 'bnVsbA.e30.x', 'WzFd.e30.x', '.e30.x'])('refuses a malformed header %j without throwing', (token) => {
     const { tokens } = rs256();
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+});
+
+describe('the hand-written HS256 verify agrees with jsonwebtoken', () => {
+  const { clock, tokens } = setup();
+  const now = () => Math.floor(clock.now() / 1000);
+  const good = () => claimsAt(clock);
+  const cases: Array<[string, () => string]> = [
+    ['a good token', () => forgeToken({ alg: 'HS256', typ: 'JWT' }, good(), SECRET)],
+    ['no typ', () => forgeToken({ alg: 'HS256' }, good(), SECRET)],
+    ['alg none', () => forgeToken({ alg: 'none' }, good(), null)],
+    ['alg none with a signature', () => `${forgeToken({ alg: 'none' }, good(), null)}c2ln`],
+    ['lower-case alg', () => forgeToken({ alg: 'hs256' }, good(), SECRET)],
+    ['HS384', () => forgeToken({ alg: 'HS384' }, good(), SECRET, 'sha384')],
+    ['a header that is an array', () => forgeToken([1] as unknown as Record<string, unknown>, good(), SECRET)],
+    ['an audience list that holds ours', () => forgeToken({ alg: 'HS256' }, claimsAt(clock, { aud: ['x', 'aud-test'] }), SECRET)],
+    ['an audience list without ours', () => forgeToken({ alg: 'HS256' }, claimsAt(clock, { aud: ['x'] }), SECRET)],
+    ['exp now', () => forgeToken({ alg: 'HS256' }, claimsAt(clock, { exp: now() }), SECRET)],
+    ['nbf one second ahead', () => forgeToken({ alg: 'HS256' }, claimsAt(clock, { nbf: now() + 1 }), SECRET)],
+    ['a signature with padding', () => `${forgeToken({ alg: 'HS256' }, good(), SECRET)}=`],
+    ['four segments', () => `${forgeToken({ alg: 'HS256' }, good(), SECRET)}.x`],
+    ['an empty payload segment', () => { const [h, , s] = forgeToken({ alg: 'HS256' }, good(), SECRET).split('.'); return `${h}..${s}`; }],
+    ['a payload that is not JSON', () => { const h = Buffer.from('{"alg":"HS256"}').toString('base64url'); const p = Buffer.from('nope').toString('base64url'); return forgeRaw(h, p); }],
+  ];
+
+  function forgeRaw(header: string, payload: string): string {
+    return `${header}.${payload}.${createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url')}`;
+  }
+
+  it.each(cases)('%s', (_name, make) => {
+    const token = make();
+    let reference: 'ok' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' = 'ok';
+    try {
+      jwt.verify(token, SECRET, { algorithms: ['HS256'], issuer: 'iss-test', audience: 'aud-test', clockTimestamp: now() });
+    } catch (error) {
+      reference = error instanceof jwt.TokenExpiredError ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID';
+    }
+    const ours = tokens.verifyAccessToken(token);
+    expect(ours.ok ? 'ok' : ours.reason).toBe(reference);
   });
 });

@@ -1,0 +1,489 @@
+// npm run bench [-- --smoke]
+// Starts the real server (dist/main.js) on a temporary SQLite database, seeds it, warms up, and prints one
+// table of ratios measured side by side in this run, with PASS/FAIL against each bar, plus the raw figures.
+// The full result goes to bench/results/<time>.json. --smoke: tiny sizes, a few seconds, no peer, no bars.
+'use strict';
+require('reflect-metadata');
+const { spawn, spawnSync } = require('node:child_process');
+const { createHmac, randomBytes, randomUUID } = require('node:crypto');
+const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { availableParallelism, cpus, tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const autocannon = require('autocannon');
+const bcrypt = require('bcryptjs');
+
+const root = resolve(__dirname, '..');
+const dist = (path) => require(join(root, 'dist', path));
+const { createTokenService } = dist('auth/tokens');
+const { initORM } = dist('db/orm');
+const { encodeCursor } = dist('users/cursor');
+
+const smoke = process.argv.includes('--smoke');
+const S = smoke
+  ? { cost: 4, users: 2_000, page: 50, seconds: 1, pairs: 2, pairSeconds: 1, warmSeconds: 0.5, rate: 50, loginSamples: 3, pageSamples: 20, loops: 2_000 }
+  : { cost: 12, users: 100_000, page: 5_000, seconds: 5, pairs: 5, pairSeconds: 3, warmSeconds: 2, rate: 200, loginSamples: 9, pageSamples: 200, loops: 20_000 };
+const PEER = resolve(root, '../shared/peers/flask_peer.py');
+const PEER_PYTHON = '/usr/bin/python3';
+const WRK = 'wrk';
+const PASSWORD = 'bench-password-1';
+const SECRET = randomBytes(48).toString('base64url');
+const CONNECTIONS = 16;
+
+const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-'));
+const children = new Set();
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- processes ----------
+
+function startServer(name, env) {
+  const probe = join(scratch, `probe-${name}`);
+  const child = spawn(process.execPath, ['-r', join(__dirname, 'probe.js'), join(root, 'dist/main.js')], {
+    cwd: scratch,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      JWT_SECRET: SECRET,
+      BCRYPT_COST: String(S.cost),
+      LOG_LEVEL: 'info',
+      BENCH_PROBE_FILE: probe,
+      ...env,
+    },
+  });
+  children.add(child);
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const line = output.split('\n').find((l) => l.includes('"msg":"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        const url = JSON.parse(line).url;
+        resolvePromise({ child, url, probe: () => readProbe(probe, child.pid), resetProbe: () => child.kill('SIGUSR2') });
+      }
+    });
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function readProbe(base, pid) {
+  try {
+    return JSON.parse(readFileSync(`${base}.${pid}.json`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function stopChild(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => {
+      children.delete(child);
+      resolvePromise();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function graphql(url, query, variables, token) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** autocannon, in this process. Returns throughput and latency, and refuses a run that saw errors. */
+function load(name, options) {
+  return new Promise((resolvePromise, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: S.seconds, ...options }, (error, result) => {
+      if (error) return reject(error);
+      if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+        return reject(new Error(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`));
+      }
+      resolvePromise({
+        requestsPerSecond: round(result.requests.average, 0),
+        total: result.requests.total,
+        latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      });
+    });
+  });
+}
+
+function gqlRequest(url, query, variables, token) {
+  return {
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  };
+}
+
+// ---------- seeding ----------
+
+/** 100,000 users by raw SQL in one transaction, all with one precomputed hash; created_at 1 ms apart. */
+async function seed(dbPath, count, hash) {
+  const orm = await initORM(dbPath, () => undefined);
+  const connection = orm.em.getConnection();
+  const start = Date.now() - count - 60_000;
+  await connection.execute('begin');
+  const batch = 500;
+  for (let from = 0; from < count; from += batch) {
+    const rows = [];
+    const params = [];
+    for (let i = from; i < Math.min(count, from + batch); i += 1) {
+      rows.push('(?, ?, ?, ?, ?, ?, ?)');
+      params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash, 'USER', start + i, start + i);
+    }
+    await connection.execute(
+      `insert into users (public_id, name, email, password_hash, role, created_at, updated_at) values ${rows.join(', ')}`,
+      params,
+    );
+  }
+  await connection.execute('commit');
+  await orm.close();
+}
+
+// ---------- the rows ----------
+
+function row1TokenVerify() {
+  const settings = { algorithm: 'HS256', secret: SECRET, issuer: 'bench', audience: 'bench', accessTtlSeconds: 900, clockToleranceSeconds: 0 };
+  const tokens = createTokenService(settings, { now: () => Date.now() });
+  const { token } = tokens.signAccessToken({ id: randomUUID(), role: 'USER' });
+  if (!tokens.verifyAccessToken(token).ok) throw new Error('the bench token does not verify');
+  const signingInput = token.slice(0, token.lastIndexOf('.'));
+  const secret = Buffer.from(SECRET, 'utf8');
+  const perCall = (fn) => {
+    for (let i = 0; i < S.loops / 4; i += 1) fn();
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < S.loops; i += 1) fn();
+    return Number(process.hrtime.bigint() - started) / S.loops / 1000;
+  };
+  const verify = [];
+  const hmac = [];
+  for (let round_ = 0; round_ < 5; round_ += 1) {
+    verify.push(perCall(() => tokens.verifyAccessToken(token)));
+    hmac.push(perCall(() => createHmac('sha256', secret).update(signingInput).digest('base64url')));
+  }
+  return { verifyUs: round(median(verify)), hmacUs: round(median(hmac)) };
+}
+
+async function warm(url, query, token) {
+  await load('warm-up', { ...gqlRequest(url, query, {}, token), duration: S.warmSeconds });
+}
+
+async function main() {
+  const started = Date.now();
+  const result = {
+    date: new Date().toISOString(),
+    mode: smoke ? 'smoke' : 'full',
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
+    settings: { ...S, connections: CONNECTIONS },
+    raw: {},
+    rows: [],
+  };
+  const raw = result.raw;
+
+  log('row 1: verifyAccessToken vs a bare HMAC');
+  raw.tokenVerify = row1TokenVerify();
+
+  log(`bare bcryptjs at cost ${S.cost}`);
+  const bareHash = [];
+  let hash;
+  for (let i = 0; i < 3; i += 1) {
+    const t = performance.now();
+    hash = await bcrypt.hash(PASSWORD, S.cost);
+    bareHash.push(performance.now() - t);
+  }
+  const bareCompare = [];
+  for (let i = 0; i < 5; i += 1) {
+    const t = performance.now();
+    await bcrypt.compare(PASSWORD, hash);
+    bareCompare.push(performance.now() - t);
+  }
+  raw.bcrypt = { cost: S.cost, hashMs: round(median(bareHash), 1), compareMs: round(median(bareCompare), 1) };
+
+  const dbPath = join(scratch, 'bench.db');
+  log(`seeding ${S.users} users`);
+  let t = performance.now();
+  await seed(dbPath, S.users, hash);
+  raw.seedMs = Math.round(performance.now() - t);
+
+  const server = await startServer('single', { DB_PATH: dbPath, WEB_CONCURRENCY: '1' });
+  const url = server.url;
+  const me = await graphql(url, 'mutation($input: SignupInput!) { signup(input: $input) { accessToken user { id } } }', {
+    input: { name: 'Bench', email: 'bench@example.com', password: PASSWORD },
+  });
+  const token = me.signup.accessToken;
+  const ME = '{ me { id name email role } }';
+  const TYPENAME = '{ __typename }';
+  await warm(url, TYPENAME);
+  await warm(url, ME, token);
+
+  log('row 2: me vs { __typename }, alternating');
+  // Short runs in adjacent pairs; the ratio is the median of the pairs' ratios, so a neighbour's
+  // burst of load on a shared machine spoils one pair, not the answer.
+  const typename = [];
+  const meRuns = [];
+  for (let i = 0; i < S.pairs; i += 1) {
+    typename.push(await load('typename', { ...gqlRequest(url, TYPENAME), duration: S.pairSeconds }));
+    meRuns.push(await load('me', { ...gqlRequest(url, ME, {}, token), duration: S.pairSeconds }));
+  }
+  raw.throughput = {
+    typename: typename.map((r) => r.requestsPerSecond),
+    me: meRuns.map((r) => r.requestsPerSecond),
+    pairRatios: meRuns.map((r, i) => round(r.requestsPerSecond / typename[i].requestsPerSecond)),
+    meLatencyMs: meRuns.map((r) => r.latencyMs),
+  };
+
+  log(`rows 3-4: me at ${S.rate} req/s, without and with a login storm`);
+  const fixedRate = () => load('me at a fixed rate', { ...gqlRequest(url, ME, {}, token), connections: 8, overallRate: S.rate });
+  const quiet = await fixedRate();
+  const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
+  server.resetProbe();
+  await sleep(50);
+  const [stormy, storm] = await Promise.all([
+    fixedRate(),
+    load('login storm', { ...gqlRequest(url, LOGIN, { input: { email: 'bench@example.com', password: PASSWORD } }), connections: 4 }),
+  ]);
+  await sleep(250);
+  const stormProbe = server.probe();
+  raw.loginStorm = {
+    meQuiet: quiet.latencyMs,
+    meDuringStorm: stormy.latencyMs,
+    logins: { total: storm.total, perSecond: storm.requestsPerSecond, latencyMs: storm.latencyMs },
+    eventLoopDelayMs: stormProbe?.eventLoopDelayMs ?? null,
+  };
+
+  log('row 5: login on an idle server, alternating with a bare compare here');
+  await sleep(500);
+  const logins = [];
+  const compares = [];
+  for (let i = 0; i < S.loginSamples; i += 1) {
+    t = performance.now();
+    await graphql(url, LOGIN, { input: { email: 'bench@example.com', password: PASSWORD } });
+    logins.push(performance.now() - t);
+    t = performance.now();
+    await bcrypt.compare(PASSWORD, hash);
+    compares.push(performance.now() - t);
+  }
+  raw.loginIdleMs = { p50: round(median(logins), 1), samples: logins.map((v) => round(v, 1)) };
+  raw.bcrypt.compareAlternatingMs = round(median(compares), 1);
+
+  log(`row 6: users(first: 20), page 1 vs page ${S.page}`);
+  const orm = await initORM(dbPath, () => undefined, false);
+  const [target] = await orm.em
+    .getConnection()
+    .execute('select created_at, public_id from users order by created_at desc, public_id desc limit 1 offset ?', [(S.page - 1) * 20 - 1]);
+  await orm.close();
+  const deepCursor = encodeCursor({ createdAt: new Date(Number(target.created_at)), publicId: target.public_id });
+  const USERS = 'query($after: String) { users(first: 20, after: $after) { totalCount nodes { id } pageInfo { endCursor } } }';
+  const timePage = async (after) => {
+    const t0 = performance.now();
+    const data = await graphql(url, USERS, { after }, token);
+    if (data.users.nodes.length !== 20) throw new Error('a page of users is short');
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 20; i += 1) await timePage(i % 2 ? deepCursor : null);
+  // Interleaved request by request, so drift on a shared machine falls on both alike.
+  const first = [];
+  const deep = [];
+  for (let i = 0; i < S.pageSamples; i += 1) {
+    first.push(await timePage(null));
+    deep.push(await timePage(deepCursor));
+  }
+  raw.usersPageMs = { first: round(median(first)), deep: round(median(deep)), page: S.page, users: S.users };
+
+  const singleProbe = server.probe();
+  raw.peakRssMb = singleProbe ? round(singleProbe.maxRssBytes / 2 ** 20, 1) : null;
+  await stopChild(server.child);
+
+  log('row 8: me under WEB_CONCURRENCY=auto vs the Flask peer under gunicorn');
+  raw.peer = await comparePeer(dbPath, hash, ME, token).catch((error) => ({ skipped: `the peer run failed: ${error.message}` }));
+
+  // ---------- the table ----------
+  const r = raw;
+  const rows = [
+    ['1', 'verifyAccessToken vs bare HMAC-SHA256', r.tokenVerify.verifyUs / r.tokenVerify.hmacUs, '<=', 4,
+      `${r.tokenVerify.verifyUs} µs vs ${r.tokenVerify.hmacUs} µs`],
+    ['2', 'me vs { __typename } throughput', median(r.throughput.pairRatios), '>=', 0.7,
+      `${round(median(r.throughput.me), 0)} vs ${round(median(r.throughput.typename), 0)} req/s (median of ${S.pairs} pairs)`],
+    ['3', `me p99 at ${S.rate} req/s: login storm vs none`, r.loginStorm.meDuringStorm.p99 / Math.max(1, r.loginStorm.meQuiet.p99), '<=', 3,
+      `${r.loginStorm.meDuringStorm.p99} vs ${r.loginStorm.meQuiet.p99} ms (${r.loginStorm.logins.total} logins)`],
+    ['4', 'event-loop delay p99 in the storm vs one hash', r.loginStorm.eventLoopDelayMs ? r.loginStorm.eventLoopDelayMs.p99 / r.bcrypt.hashMs : NaN, '<=', 0.25,
+      `${r.loginStorm.eventLoopDelayMs?.p99} vs ${r.bcrypt.hashMs} ms`],
+    ['5', 'login p50 (idle) vs one bare bcrypt compare', r.loginIdleMs.p50 / r.bcrypt.compareAlternatingMs, '<=', 1.2,
+      `${r.loginIdleMs.p50} vs ${r.bcrypt.compareAlternatingMs} ms`],
+    ['6', `users(first: 20): page ${S.page} vs page 1`, r.usersPageMs.deep / r.usersPageMs.first, '<=', 1.5,
+      `${r.usersPageMs.deep} vs ${r.usersPageMs.first} ms, ${S.users} users`],
+    ['7', 'peak RSS of the server (MB)', r.peakRssMb, '<=', 250, `${r.peakRssMb} MB`],
+    ['8', 'me throughput vs Flask peer (whole machine)', r.peer.skipped ? NaN : r.peer.ratio, '>=', 1.5,
+      r.peer.skipped ? `SKIPPED: ${r.peer.skipped}` : `${r.peer.ours} vs ${r.peer.theirs} req/s (${r.peer.workers} workers each, median of ${S.pairs} pairs)`],
+  ];
+  result.rows = rows.map(([n, measure, value, op, bar, detail]) => {
+    const skipped = Number.isNaN(value) || value === null;
+    const pass = !skipped && (op === '<=' ? value <= bar : value >= bar);
+    return {
+      row: Number(n),
+      measure,
+      value: skipped ? null : round(value, n === '7' ? 1 : 2),
+      bar: `${op} ${bar}`,
+      result: skipped ? 'SKIPPED' : smoke ? 'smoke' : pass ? 'PASS' : 'FAIL',
+      detail,
+    };
+  });
+  result.seconds = Math.round((Date.now() - started) / 1000);
+
+  const header = ['#', 'measure', 'ratio', 'bar', 'result', 'raw figures'];
+  const table = [header, ...result.rows.map((row) => [row.row, row.measure, row.value ?? '—', row.bar, row.result, row.detail].map(String))];
+  const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
+  const line = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  const out = [
+    `graphql-jwt-auth bench, ${result.date}, ${result.mode}, ${result.machine.cores} cores, node ${result.machine.node}, bcrypt cost ${S.cost}, ${result.seconds} s`,
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...table.slice(1).map(line),
+  ].join('\n');
+  process.stdout.write(`${out}\n`);
+
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.date.replace(/[:.]/g, '-')}${smoke ? '-smoke' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`full result: ${file}\n`);
+}
+
+// ---------- the peer ----------
+
+function peerMissing() {
+  if (smoke) return 'smoke mode';
+  if (!existsSync(PEER)) return `${PEER} not found`;
+  if (spawnSync(WRK, ['--version']).error) return 'wrk is not installed (apt-get install -y wrk)';
+  const check = spawnSync(PEER_PYTHON, ['-c', 'import flask, flask_sqlalchemy, jwt, bcrypt, gunicorn'], { encoding: 'utf8' });
+  if (check.error || check.status !== 0) {
+    return `Debian's python3 lacks the peer's packages (apt-get install -y python3-flask python3-flask-sqlalchemy python3-jwt python3-bcrypt gunicorn)`;
+  }
+  return null;
+}
+
+async function startPeer(dbPath, workers) {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(
+    PEER_PYTHON,
+    ['-m', 'gunicorn', '-w', String(workers), '-b', `127.0.0.1:${port}`, '--chdir', resolve(PEER, '..'), 'flask_peer:app'],
+    { env: { PATH: process.env.PATH, PEER_DB: dbPath, JWT_SECRET: SECRET, BCRYPT_COST: String(S.cost) }, stdio: 'ignore' },
+  );
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { child, base };
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  await stopChild(child);
+  throw new Error('the Flask peer did not start');
+}
+
+/** wrk -t1 -c16 against one request; returns requests per second, and refuses a run with errors. */
+function wrk(name, request, seconds) {
+  const script = join(scratch, 'wrk.lua');
+  const headers = Object.entries(request.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+  writeFileSync(
+    script,
+    [`wrk.method = ${JSON.stringify(request.method)}`, ...headers, request.body ? `wrk.body = ${JSON.stringify(request.body)}` : ''].join('\n'),
+  );
+  const run = spawnSync(WRK, ['-t1', `-c${CONNECTIONS}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', script, request.url], { encoding: 'utf8' });
+  const out = run.stdout ?? '';
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (run.status !== 0 || !rate) throw new Error(`${name}: wrk failed: ${run.stderr || out}`);
+  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`${name}: wrk saw errors:\n${out}`);
+  return Math.round(Number(rate[1]));
+}
+
+async function comparePeer(dbPath, hash, ME, token) {
+  const missing = peerMissing();
+  if (missing) return { skipped: missing };
+  const workers = availableParallelism();
+  const ours = await startServer('cluster', { DB_PATH: dbPath, WEB_CONCURRENCY: 'auto' });
+
+  // The same users in the peer's database: it creates its table on start; we fill it like ours.
+  const peerDb = join(scratch, 'peer.db');
+  const peer = await startPeer(peerDb, workers);
+  try {
+    const sqlite3 = require('sqlite3');
+    const db = new sqlite3.Database(peerDb);
+    const run = (sql, params = []) => new Promise((ok, fail) => db.run(sql, params, (error) => (error ? fail(error) : ok())));
+    await run('begin');
+    for (let from = 0; from < S.users; from += 500) {
+      const rows = [];
+      const params = [];
+      for (let i = from; i < Math.min(S.users, from + 500); i += 1) {
+        rows.push('(?, ?, ?, ?)');
+        params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
+      }
+      await run(`insert into user (public_id, name, email, password) values ${rows.join(', ')}`, params);
+    }
+    await run('commit');
+    await new Promise((ok) => db.close(ok));
+    const signup = await fetch(`${peer.base}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench', email: 'bench@example.com', password: PASSWORD }),
+    });
+    const peerToken = (await signup.json()).token;
+    const peerMe = { url: `${peer.base}/me`, method: 'GET', headers: { authorization: `Bearer ${peerToken}` } };
+    const ourMe = gqlRequest(ours.url, ME, {}, token);
+    if (!(await fetch(peerMe.url, { headers: peerMe.headers })).ok) throw new Error('the peer refused its own token');
+
+    // wrk for both sides: gunicorn's sync workers close every connection, which autocannon counts as errors.
+    await wrk('warm-up ours', ourMe, S.warmSeconds);
+    await wrk('warm-up peer', peerMe, S.warmSeconds);
+    const oursRuns = [];
+    const theirs = [];
+    for (let i = 0; i < S.pairs; i += 1) {
+      oursRuns.push(await wrk('ours', ourMe, S.pairSeconds));
+      theirs.push(await wrk('peer', peerMe, S.pairSeconds));
+    }
+    const pairRatios = oursRuns.map((ours_, i) => round(ours_ / theirs[i]));
+    return { workers, oursRuns, theirsRuns: theirs, pairRatios, ours: median(oursRuns), theirs: median(theirs), ratio: median(pairRatios) };
+  } finally {
+    await stopChild(peer.child);
+    await stopChild(ours.child);
+  }
+}
+
+async function cleanUp() {
+  await Promise.all([...children].map(stopChild));
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+process.on('SIGINT', () => cleanUp().then(() => process.exit(130)));
+main()
+  .then(cleanUp)
+  .catch(async (error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+    await cleanUp();
+    process.exit(1);
+  });
