@@ -8,18 +8,22 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { createPasswordHasher } from './auth/passwords';
+import { RefreshTransport } from './auth/refresh-transport';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
 import { ErrorCode, forProduction, maskError } from './errors';
+import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
 import { createAuthLimits } from './security/limits';
 import { parseOptions, validationRules } from './security/query-limits';
+import { createRotationKey } from './sessions/refresh-tokens';
+import { SessionService } from './sessions/session.service';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -77,8 +81,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tokens = createTokenService(config.jwt, clock);
   const users = new UserService(hasher, clock);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
-  const auth = new AuthService(users, hasher, tokens, limits, logger.child({ component: 'auth' }));
-  const schema = buildAppSchema({ auth, users });
+  const rotation = createRotationKey(config.jwt.secret);
+  const sessions = new SessionService(config.sessions, rotation, clock);
+  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
+  const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
+  const schema = buildAppSchema({ auth, users, sessions, refreshTransport });
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
 
   const apollo = new ApolloServer<Context>({
@@ -103,8 +110,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   await apollo.start();
 
-  const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
-    buildContext({ em: orm.em, tokens }, req.headers, { requestId, clientIp: clientIp(req) }),
+  const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
+    buildContext({ em: orm.em, tokens, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
   );
 
   async function health(res: ServerResponse): Promise<void> {
@@ -123,7 +130,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     res.setHeader('x-request-id', requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, requestId);
+      if (url.pathname === GRAPHQL_PATH) {
+        if (handleCors(req, res, config.corsOrigins)) return;
+        return await handleGraphQL(req, res, url, requestId);
+      }
       if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return await health(res);
       sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
     } catch (error) {

@@ -26,11 +26,29 @@ export interface Config {
     /** Attempts per client IP: `points` per `seconds`. */
     readonly loginPerIp: RateLimit;
     readonly signupPerIp: RateLimit;
+    readonly refreshPerIp: RateLimit;
+    readonly changePasswordPerIp: RateLimit;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
     readonly trustedProxies: readonly string[];
     /** Shared counters for several instances; in-memory when undefined. */
     readonly redisUrl: string | undefined;
   };
+  readonly sessions: {
+    /** Refresh-token lifetime; each refresh starts it again (sliding), up to maxAgeSeconds. */
+    readonly refreshTtlSeconds: number;
+    /** Absolute session limit from login, whatever the refreshes. */
+    readonly maxAgeSeconds: number;
+    /** A rotated refresh token presented again within this many seconds gets the same new pair. */
+    readonly reuseGraceSeconds: number;
+  };
+  readonly cookie: {
+    /** The refresh token travels only in an HttpOnly cookie, never in a response body. */
+    readonly enabled: boolean;
+    readonly secure: boolean;
+    readonly sameSite: 'Strict' | 'Lax' | 'None';
+  };
+  /** Origins allowed to call the API from a browser, with credentials. ['*'] = any origin, without credentials. */
+  readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
   readonly logLevel: LogLevel;
@@ -129,6 +147,26 @@ function proxyList(env: Env, name: string): string[] {
   return entries;
 }
 
+function originList(env: Env, name: string): string[] {
+  const entries = (read(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError(name, 'is either * alone or a list of origins');
+    return entries;
+  }
+  return entries.map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(name, `must be a comma-separated list of origins like https://app.example.com (scheme, host, port; no path); "${entry}" is not one`);
+    }
+    return url.origin;
+  });
+}
+
 function redisUrl(env: Env, name: string): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return undefined;
@@ -171,6 +209,17 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('DEBUG_ERRORS', 'cannot be enabled with NODE_ENV=production');
   }
 
+  const cookieMode = boolean(env, 'AUTH_COOKIE_MODE', false);
+  const cookieSecure = boolean(env, 'AUTH_COOKIE_SECURE', true);
+  const sameSite = oneOf(env, 'AUTH_COOKIE_SAMESITE', ['Strict', 'Lax', 'None'] as const, 'Strict');
+  if (sameSite === 'None' && !cookieSecure) {
+    throw new ConfigError('AUTH_COOKIE_SAMESITE', 'None needs AUTH_COOKIE_SECURE=true (browsers drop insecure SameSite=None cookies)');
+  }
+  const corsOrigins = originList(env, 'CORS_ORIGINS');
+  if (cookieMode && corsOrigins.includes('*')) {
+    throw new ConfigError('CORS_ORIGINS', 'cannot be * with AUTH_COOKIE_MODE=true: credentials need an explicit list of origins');
+  }
+
   const config: Config = {
     nodeEnv,
     host: read(env, 'HOST'),
@@ -190,9 +239,18 @@ export function loadConfig(env: Env): Config {
       loginBackoffMaxSeconds: duration(env, 'LOGIN_BACKOFF_MAX', '15m', 1),
       loginPerIp: rateLimit(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
+      refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),
+      changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
     }),
+    sessions: Object.freeze({
+      refreshTtlSeconds: duration(env, 'REFRESH_TTL', '30d', 60),
+      maxAgeSeconds: duration(env, 'SESSION_MAX_AGE', '90d', 60),
+      reuseGraceSeconds: duration(env, 'REFRESH_REUSE_GRACE', '10', 0),
+    }),
+    cookie: Object.freeze({ enabled: cookieMode, secure: cookieSecure, sameSite }),
+    corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,

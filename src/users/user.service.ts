@@ -77,9 +77,23 @@ export class UserService {
     return { users, hasNextPage, endCursor: last ? encodeCursor(last) : null, totalCount };
   }
 
-  async setRole(em: EntityManager, publicId: string, role: Role): Promise<User> {
+  private async find(em: EntityManager, publicId: string): Promise<User> {
     const user = UUID.test(publicId) ? await em.findOne(User, { publicId }) : null;
     if (!user) throw badUserInput('No user has this id', InputReason.NOT_FOUND, { id: 'No user has this id' });
+    return user;
+  }
+
+  /** Delete a user; their sessions and refresh tokens go with them (on delete cascade). */
+  async deleteUser(em: EntityManager, publicId: string): Promise<void> {
+    const user = await this.find(em, publicId);
+    if (user.role === Role.ADMIN && (await em.count(User, { role: Role.ADMIN })) <= 1) {
+      throw badUserInput('The last ADMIN cannot be deleted', InputReason.LAST_ADMIN, { id: 'The last ADMIN cannot be deleted' });
+    }
+    await em.nativeDelete(User, { id: user.id });
+  }
+
+  async setRole(em: EntityManager, publicId: string, role: Role): Promise<User> {
+    const user = await this.find(em, publicId);
     if (user.role === Role.ADMIN && role !== Role.ADMIN && (await em.count(User, { role: Role.ADMIN })) <= 1) {
       throw badUserInput('The last ADMIN cannot be demoted', InputReason.LAST_ADMIN, { role: 'The last ADMIN cannot be demoted' });
     }

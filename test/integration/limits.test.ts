@@ -11,6 +11,8 @@ import { createTokenService } from '../../src/auth/tokens';
 import { createLogger } from '../../src/logger';
 import { createAuthLimits } from '../../src/security/limits';
 import { UserService } from '../../src/users/user.service';
+import { createRotationKey } from '../../src/sessions/refresh-tokens';
+import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { describeWithService, REDIS } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, testEnv, TEST_PASSWORD, type TestServer, type GraphQLResponse } from '../helpers/server';
@@ -151,7 +153,9 @@ describe('a limited call does no password work', () => {
     };
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
     const users = new UserService(counting, new TestClock());
-    const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, createLogger('silent'));
+    const rotation = createRotationKey(config.jwt.secret);
+    const sessions = new SessionService(config.sessions, rotation, new TestClock());
+    const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {
       await auth.signup(orm.em.fork(), { name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);

@@ -92,6 +92,8 @@ describe('loadConfig', () => {
       loginBackoffMaxSeconds: 900,
       loginPerIp: { points: 100, seconds: 3600 },
       signupPerIp: { points: 10, seconds: 60 },
+      refreshPerIp: { points: 60, seconds: 60 },
+      changePasswordPerIp: { points: 10, seconds: 60 },
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });

@@ -7,6 +7,7 @@ import { decodeHeader, decodePayload, forgeToken } from '../helpers/jwt';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
 const USER = { id: '6f1d3c1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', role: Role.USER };
+const SID = '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5';
 
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ JWT_SECRET: SECRET, JWT_ISSUER: 'iss-test', JWT_AUDIENCE: 'aud-test', ...env });
@@ -16,19 +17,20 @@ function setup(env: Record<string, string> = {}) {
 
 function claimsAt(clock: TestClock, overrides: Record<string, unknown> = {}) {
   const iat = Math.floor(clock.now() / 1000);
-  return { sub: USER.id, role: 'USER', jti: 'j', iat, nbf: iat, exp: iat + 900, iss: 'iss-test', aud: 'aud-test', ...overrides };
+  return { sub: USER.id, role: 'USER', sid: SID, jti: 'j', iat, nbf: iat, exp: iat + 900, iss: 'iss-test', aud: 'aud-test', ...overrides };
 }
 
 describe('token service', () => {
   it('signs the documented claims and header', () => {
     const { clock, tokens } = setup();
-    const { token, expiresIn } = tokens.signAccessToken(USER);
+    const { token, expiresIn } = tokens.signAccessToken(USER, SID);
     const now = Math.floor(clock.now() / 1000);
     expect(expiresIn).toBe(900);
     expect(decodeHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(decodePayload(token)).toEqual({
       sub: USER.id,
       role: 'USER',
+      sid: SID,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iat: now,
       nbf: now,
@@ -40,25 +42,25 @@ describe('token service', () => {
 
   it('gives every token a fresh jti', () => {
     const { tokens } = setup();
-    expect(decodePayload(tokens.signAccessToken(USER).token).jti).not.toBe(decodePayload(tokens.signAccessToken(USER).token).jti);
+    expect(decodePayload(tokens.signAccessToken(USER, SID).token).jti).not.toBe(decodePayload(tokens.signAccessToken(USER, SID).token).jti);
   });
 
   it('verifies its own tokens', () => {
     const { tokens } = setup();
-    const result = tokens.verifyAccessToken(tokens.signAccessToken(USER).token);
+    const result = tokens.verifyAccessToken(tokens.signAccessToken(USER, SID).token);
     expect(result).toEqual({ ok: true, claims: expect.objectContaining({ sub: USER.id, role: 'USER' }) });
   });
 
   it('reports an expired token as TOKEN_EXPIRED', () => {
     const { clock, tokens } = setup();
-    const { token } = tokens.signAccessToken(USER);
+    const { token } = tokens.signAccessToken(USER, SID);
     clock.advance(900);
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_EXPIRED' });
   });
 
   it('accepts a token inside the clock tolerance', () => {
     const { clock, tokens } = setup({ JWT_CLOCK_TOLERANCE: '30' });
-    const { token } = tokens.signAccessToken(USER);
+    const { token } = tokens.signAccessToken(USER, SID);
     clock.advance(929);
     expect(tokens.verifyAccessToken(token).ok).toBe(true);
     clock.advance(1);
