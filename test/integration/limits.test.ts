@@ -138,6 +138,31 @@ describe('per client IP (in memory)', () => {
       await server.close();
     }
   });
+
+  it('limits refreshes per IP, before the token is looked at', async () => {
+    const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_REFRESH_IP: '2/1m' });
+    try {
+      const { refreshToken } = await signUp(server);
+      const refresh = (token: string) => server.graphql('mutation($token: String) { refreshToken(token: $token) { accessToken } }', { token });
+      expect(errorOf(await refresh('A'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
+      expect(errorOf(await refresh('B'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
+      expectRateLimited(await refresh(refreshToken!));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('limits password changes per IP', async () => {
+    const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_CHANGE_PASSWORD_IP: '1/1m' });
+    try {
+      const { token } = await signUp(server);
+      const change = 'mutation($current: String!) { changePassword(currentPassword: $current, newPassword: "new long passphrase") { accessToken } }';
+      expect(errorOf(await server.graphql(change, { current: 'wrong password' }, { token })).reason).toBe('INVALID_CREDENTIALS');
+      expectRateLimited(await server.graphql(change, { current: TEST_PASSWORD }, { token }));
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('a limited call does no password work', () => {

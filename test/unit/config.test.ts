@@ -105,6 +105,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
   });
 
+  it('reads the session settings, with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({
+      sessions: { refreshTtlSeconds: 30 * 86400, maxAgeSeconds: 90 * 86400, reuseGraceSeconds: 10 },
+      cookie: { enabled: false, secure: true, sameSite: 'Strict' },
+      corsOrigins: [],
+    });
+    const custom = loadConfig({ JWT_SECRET: SECRET, REFRESH_TTL: '7d', SESSION_MAX_AGE: '30d', REFRESH_REUSE_GRACE: '5', CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/' });
+    expect(custom.sessions).toEqual({ refreshTtlSeconds: 7 * 86400, maxAgeSeconds: 30 * 86400, reuseGraceSeconds: 5 });
+    expect(custom.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('refuses CORS_ORIGINS=* in cookie mode: credentials need named origins', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    const error = configError({ JWT_SECRET: SECRET, CORS_ORIGINS: '*', AUTH_COOKIE_MODE: 'true' });
+    expect(error.variable).toBe('CORS_ORIGINS');
+  });
+
+  it.each([['app.example.com'], ['https://app.example.com/path'], ['ftp://app.example.com'], ['https://a.example.com, *']])(
+    'refuses CORS_ORIGINS=%s, naming the variable',
+    (value) => {
+      expect(configError({ JWT_SECRET: SECRET, CORS_ORIGINS: value }).variable).toBe('CORS_ORIGINS');
+    },
+  );
+
+  it('refuses SameSite=None without Secure, and a bad REFRESH_TTL', () => {
+    expect(configError({ JWT_SECRET: SECRET, AUTH_COOKIE_SAMESITE: 'None', AUTH_COOKIE_SECURE: 'false' }).variable).toBe('AUTH_COOKIE_SAMESITE');
+    expect(configError({ JWT_SECRET: SECRET, REFRESH_TTL: 'forever' }).variable).toBe('REFRESH_TTL');
+  });
+
   it('reads durations with units', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, JWT_ACCESS_TTL: '2h', JWT_CLOCK_TOLERANCE: '30s' });
     expect(config.jwt.accessTtlSeconds).toBe(7200);
