@@ -60,7 +60,7 @@ export class SessionService {
   }
 
   private secondsUntil(date: Date): number {
-    return Math.max(0, Math.floor((date.getTime() - this.clock.now()) / 1000));
+    return Math.max(0, Math.ceil((date.getTime() - this.clock.now()) / 1000));
   }
 
   async open(em: EntityManager, user: User, client: ClientMeta): Promise<OpenedSession> {
