@@ -56,6 +56,29 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
   return em.count(RefreshToken, { session, rotatedAt: null });
 }
 
+describe('the per-request session check', () => {
+  it('costs one query: the session joined with its user', async () => {
+    const user = await signUp(server);
+    const orm = server.app.orm;
+    const logger = orm.config.getLogger();
+    const queries: string[] = [];
+    const log = jest.spyOn(logger, 'log').mockImplementation((namespace, message) => {
+      if (namespace === 'query') queries.push(message);
+    });
+    orm.config.set('debug', ['query']);
+    logger.setDebugMode(['query']);
+    try {
+      await expectWorks(user.token);
+    } finally {
+      logger.setDebugMode(false);
+      orm.config.set('debug', false);
+      log.mockRestore();
+    }
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatch(/from `sessions` .* join `users`/);
+  });
+});
+
 describe('the token pair', () => {
   it('signup and login return an opaque 256-bit refresh token with its lifetime, and an access token naming the session', async () => {
     const user = await signUp(server);
