@@ -19,10 +19,6 @@ export class RefreshTransport {
     private readonly path: string,
   ) {}
 
-  get cookieMode(): boolean {
-    return this.cookie.enabled;
-  }
-
   /** Hand a new refresh token to the client: what goes in AuthPayload.refreshToken (null in cookie mode). */
   deliver(http: HttpExchange, refresh: IssuedRefresh): string | null {
     if (!this.cookie.enabled) return refresh.token;
