@@ -25,4 +25,20 @@ export default tseslint.config(
     },
     rules: { 'no-console': 'off' },
   },
+  {
+    // The SPA example is plain browser JavaScript.
+    files: ['examples/spa/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        URLSearchParams: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
+  },
 );

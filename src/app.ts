@@ -8,6 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
+import { RefreshTransport } from './auth/refresh-transport';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -15,13 +16,15 @@ import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
 import { ErrorCode, forProduction, maskError } from './errors';
+import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
 import { createAuthLimits } from './security/limits';
 import { parseOptions, validationRules } from './security/query-limits';
-import { CurrentUserCache, CurrentUserLoader } from './users/current-user';
+import { createRotationKey } from './sessions/refresh-tokens';
+import { SessionService } from './sessions/session.service';
 import { UserService } from './users/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -88,13 +91,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock, keys);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
-  // With several processes a write in one could not evict another's entry at once: no cache then.
-  const cacheOn = config.userCacheMax > 0 && config.webConcurrency === 1;
-  const currentUsers = new CurrentUserLoader(orm.em.getConnection(), cacheOn ? new CurrentUserCache(config.userCacheMax, clock) : undefined);
-  const users = new UserService(hasher, clock, (publicId) => currentUsers.invalidate(publicId));
+  const users = new UserService(hasher, clock);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
-  const auth = new AuthService(users, hasher, tokens, limits, logger.child({ component: 'auth' }));
-  const schema = buildAppSchema({ auth, users });
+  // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
+  const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const sessions = new SessionService(config.sessions, rotation, clock);
+  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
+  const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
+  const schema = buildAppSchema({ auth, users, sessions, refreshTransport });
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
 
   const apollo = new ApolloServer<Context>({
@@ -119,8 +123,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   await apollo.start();
 
-  const handleGraphQL = createGraphQLHandler(apollo, (req, requestId) =>
-    buildContext({ em: orm.em, tokens, currentUsers }, req.headers, { requestId, clientIp: clientIp(req) }),
+  const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
+    buildContext({ em: orm.em, tokens, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
   );
 
   async function health(res: ServerResponse): Promise<void> {
@@ -139,7 +143,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     res.setHeader('x-request-id', requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, requestId);
+      if (url.pathname === GRAPHQL_PATH) {
+        if (handleCors(req, res, config.corsOrigins)) return;
+        return await handleGraphQL(req, res, url, requestId);
+      }
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (url.pathname === '/health' && read) return await health(res);
       if (url.pathname === JWKS_PATH && read) return sendJson(res, 200, keys.jwks, { 'cache-control': jwksCacheControl });

@@ -37,19 +37,35 @@ export interface Config {
     /** Attempts per client IP: `points` per `seconds`. */
     readonly loginPerIp: RateLimit;
     readonly signupPerIp: RateLimit;
+    readonly refreshPerIp: RateLimit;
+    readonly changePasswordPerIp: RateLimit;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
     readonly trustedProxies: readonly string[];
     /** Shared counters for several instances; in-memory when undefined. */
     readonly redisUrl: string | undefined;
   };
+  readonly sessions: {
+    /** Refresh-token lifetime; each refresh starts it again (sliding), up to maxAgeSeconds. */
+    readonly refreshTtlSeconds: number;
+    /** Absolute session limit from login, whatever the refreshes. */
+    readonly maxAgeSeconds: number;
+    /** A rotated refresh token presented again within this many seconds gets the same new pair. */
+    readonly reuseGraceSeconds: number;
+  };
+  readonly cookie: {
+    /** The refresh token travels only in an HttpOnly cookie, never in a response body. */
+    readonly enabled: boolean;
+    readonly secure: boolean;
+    readonly sameSite: 'Strict' | 'Lax' | 'None';
+  };
+  /** Origins allowed to call the API from a browser, with credentials. ['*'] = any origin, without credentials. */
+  readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
   /** Worker threads that hash and compare passwords, per process. */
   readonly hashWorkers: number;
   /** Password tasks that may wait for a worker; beyond that login/signup answer SERVICE_UNAVAILABLE. */
   readonly hashQueueMax: number;
-  /** Users kept in the per-process cache of the authenticated user; 0 turns it off. */
-  readonly userCacheMax: number;
   /** Server processes sharing the port (node:cluster); 1 = no cluster. */
   readonly webConcurrency: number;
   readonly logLevel: LogLevel;
@@ -69,7 +85,6 @@ export interface RateLimit {
 }
 
 export const MIN_SECRET_BYTES = 32;
-export const DEFAULT_USER_CACHE_MAX = 10_000;
 /** At cost 12 on one worker, 32 waiting hashes are ~11 s of waiting: beyond that, answer "busy" at once. */
 export const DEFAULT_HASH_QUEUE_MAX = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
@@ -155,6 +170,26 @@ function proxyList(env: Env, name: string): string[] {
     }
   }
   return entries;
+}
+
+function originList(env: Env, name: string): string[] {
+  const entries = (read(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError(name, 'is either * alone or a list of origins');
+    return entries;
+  }
+  return entries.map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(name, `must be a comma-separated list of origins like https://app.example.com (scheme, host, port; no path); "${entry}" is not one`);
+    }
+    return url.origin;
+  });
 }
 
 function redisUrl(env: Env, name: string): string | undefined {
@@ -243,6 +278,17 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     throw new ConfigError('DEBUG_ERRORS', 'cannot be enabled with NODE_ENV=production');
   }
 
+  const cookieMode = boolean(env, 'AUTH_COOKIE_MODE', false);
+  const cookieSecure = boolean(env, 'AUTH_COOKIE_SECURE', true);
+  const sameSite = oneOf(env, 'AUTH_COOKIE_SAMESITE', ['Strict', 'Lax', 'None'] as const, 'Strict');
+  if (sameSite === 'None' && !cookieSecure) {
+    throw new ConfigError('AUTH_COOKIE_SAMESITE', 'None needs AUTH_COOKIE_SECURE=true (browsers drop insecure SameSite=None cookies)');
+  }
+  const corsOrigins = originList(env, 'CORS_ORIGINS');
+  if (cookieMode && corsOrigins.includes('*')) {
+    throw new ConfigError('CORS_ORIGINS', 'cannot be * with AUTH_COOKIE_MODE=true: credentials need an explicit list of origins');
+  }
+
   const config: Config = {
     nodeEnv,
     host: read(env, 'HOST'),
@@ -264,14 +310,22 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       loginBackoffMaxSeconds: duration(env, 'LOGIN_BACKOFF_MAX', '15m', 1),
       loginPerIp: rateLimit(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
+      refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),
+      changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
     }),
+    sessions: Object.freeze({
+      refreshTtlSeconds: duration(env, 'REFRESH_TTL', '30d', 60),
+      maxAgeSeconds: duration(env, 'SESSION_MAX_AGE', '90d', 60),
+      reuseGraceSeconds: duration(env, 'REFRESH_REUSE_GRACE', '10', 0),
+    }),
+    cookie: Object.freeze({ enabled: cookieMode, secure: cookieSecure, sameSite }),
+    corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     // One fewer than the cores, so the event loop keeps a core to itself.
     hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
     hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),
-    userCacheMax: integer(env, 'USER_CACHE_MAX', DEFAULT_USER_CACHE_MAX, 0, 10_000_000),
     webConcurrency: read(env, 'WEB_CONCURRENCY') === 'auto' ? cores : integer(env, 'WEB_CONCURRENCY', 1, 1, 256),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,

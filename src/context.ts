@@ -3,69 +3,52 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
 import { readAccessToken } from './auth/bearer';
 import type { TokenService } from './auth/tokens';
-import { AuthReason } from './errors';
-import type { CurrentUser, CurrentUserLoader } from './users/current-user';
+import type { AuthReason } from './errors';
+import type { HttpExchange } from './http/cookies';
+import type { Session } from './sessions/session.entity';
+import type { SessionService } from './sessions/session.service';
+import type { User } from './users/user.entity';
 
 export interface Context {
-  /** A fork of the EntityManager for this request only; made on first use, so `me` never pays for one. */
-  readonly em: EntityManager;
-  /** The authenticated user as the database has it now (its role is the one that counts). */
-  readonly user?: CurrentUser;
+  /** A fork of the EntityManager for this request only. */
+  em: EntityManager;
+  /** The authenticated user, loaded from the database for this request (its role is the one that counts). */
+  user?: User;
+  /** The access token's session, checked active for this request; set whenever user is. */
+  session?: Session;
   /** Why there is no user; undefined when there is one. */
-  readonly authFailure?: AuthReason;
-  readonly requestId: string;
+  authFailure?: AuthReason;
+  requestId: string;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
-  readonly clientIp: string;
+  clientIp: string;
+  /** Request headers and Set-Cookie, for the refresh cookie. */
+  http: HttpExchange;
 }
 
 export interface ContextDeps {
   em: EntityManager;
   tokens: TokenService;
-  currentUsers: CurrentUserLoader;
+  sessions: SessionService;
 }
 
 /**
- * The getter lives on the prototype: Apollo copies the context's own properties (Object.assign) for each
- * operation, which would call an own getter and fork on every request.
+ * Read and verify the token, and load its session with its user (one query). Never throws for a bad token:
+ * the reason is recorded for the guard.
  */
-class RequestContext implements Context {
-  private forked: EntityManager | undefined = undefined;
-
-  constructor(
-    private readonly root: EntityManager,
-    readonly requestId: string,
-    readonly clientIp: string,
-    readonly user?: CurrentUser,
-    readonly authFailure?: AuthReason,
-  ) {}
-
-  get em(): EntityManager {
-    this.forked ??= this.root.fork();
-    return this.forked;
-  }
-}
-
-function makeContext(
-  root: EntityManager,
-  request: { requestId: string; clientIp: string },
-  fields: { user?: CurrentUser; authFailure?: AuthReason },
-): Context {
-  return new RequestContext(root, request.requestId, request.clientIp, fields.user, fields.authFailure);
-}
-
-/** Read and verify the token and load its user. Never throws for a bad token: the reason is recorded for the guard. */
 export async function buildContext(
   deps: ContextDeps,
   headers: IncomingHttpHeaders,
-  request: { requestId: string; clientIp: string },
+  request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
+  const em = deps.em.fork();
+  const { requestId, clientIp, http } = request;
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return makeContext(deps.em, request, { authFailure: lookup.reason });
+  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId, clientIp, http };
 
   const verified = deps.tokens.verifyAccessToken(lookup.token);
-  if (!verified.ok) return makeContext(deps.em, request, { authFailure: verified.reason });
+  if (!verified.ok) return { em, authFailure: verified.reason, requestId, clientIp, http };
 
-  const user = await deps.currentUsers.load(verified.claims.sub);
-  if (!user) return makeContext(deps.em, request, { authFailure: AuthReason.USER_NOT_FOUND });
-  return makeContext(deps.em, request, { user });
+  const checked = await deps.sessions.check(em, verified.claims);
+  if (!checked.ok) return { em, authFailure: checked.reason, requestId, clientIp, http };
+  return { em, user: checked.user, session: checked.session, requestId, clientIp, http };
 }

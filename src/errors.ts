@@ -18,6 +18,13 @@ export const AuthReason = {
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   USER_NOT_FOUND: 'USER_NOT_FOUND',
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** The token's session was ended (logout, password change, reuse detection, an admin) or has expired. */
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
+  REFRESH_TOKEN_MISSING: 'REFRESH_TOKEN_MISSING',
+  REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
+  REFRESH_TOKEN_EXPIRED: 'REFRESH_TOKEN_EXPIRED',
+  /** A refresh token was presented again after it had been rotated: the whole session is ended. */
+  REFRESH_TOKEN_REUSED: 'REFRESH_TOKEN_REUSED',
 } as const;
 export type AuthReason = (typeof AuthReason)[keyof typeof AuthReason];
 
@@ -36,6 +43,11 @@ const AUTH_MESSAGES: Record<AuthReason, string> = {
   TOKEN_EXPIRED: 'The access token has expired',
   USER_NOT_FOUND: 'The user of this access token no longer exists',
   INVALID_CREDENTIALS: 'Invalid combination of email and password',
+  TOKEN_REVOKED: 'The session of this token has ended: log in again',
+  REFRESH_TOKEN_MISSING: 'No refresh token: pass one, or send the refresh cookie',
+  REFRESH_TOKEN_INVALID: 'The refresh token is invalid',
+  REFRESH_TOKEN_EXPIRED: 'The refresh token has expired: log in again',
+  REFRESH_TOKEN_REUSED: 'This refresh token was already used: the session has been ended, log in again',
 };
 
 export function unauthenticated(reason: AuthReason): GraphQLError {
@@ -44,9 +56,16 @@ export function unauthenticated(reason: AuthReason): GraphQLError {
   });
 }
 
-export function forbidden(): GraphQLError {
-  return new GraphQLError('You do not have permission to do this', {
-    extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
+export const ForbiddenReason = {
+  /** A cookie-authenticated call from an origin outside CORS_ORIGINS (or with none): a possible CSRF. */
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
+} as const;
+export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
+
+export function forbidden(reason?: ForbiddenReason): GraphQLError {
+  const message = reason === ForbiddenReason.ORIGIN_NOT_ALLOWED ? 'This origin may not use the refresh cookie' : 'You do not have permission to do this';
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.FORBIDDEN, ...(reason ? { reason } : {}), http: { status: 403 } },
   });
 }
 

@@ -4,13 +4,18 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchemaSync, type ContainerType } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
+import type { RefreshTransport } from './auth/refresh-transport';
 import { authChecker, denyByDefault, withGuardDirectives } from './auth/guard';
+import { SessionResolver } from './sessions/session.resolver';
+import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
 import type { UserService } from './users/user.service';
 
 export interface SchemaServices {
   auth: AuthService;
   users: UserService;
+  sessions: SessionService;
+  refreshTransport: RefreshTransport;
 }
 
 /** Without services the schema can be printed but not executed (that is what `npm run schema` needs). */
@@ -18,8 +23,9 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
   const resolvers = new Map<unknown, unknown>(
     services
       ? [
-          [AuthResolver, new AuthResolver(services.auth)],
-          [UserResolver, new UserResolver(services.users)],
+          [AuthResolver, new AuthResolver(services.auth, services.refreshTransport)],
+          [UserResolver, new UserResolver(services.users, services.sessions)],
+          [SessionResolver, new SessionResolver(services.sessions, services.auth)],
         ]
       : [],
   );
@@ -31,7 +37,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
     },
   };
   const schema = buildSchemaSync({
-    resolvers: [AuthResolver, UserResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver],
     container,
     authChecker,
     authMode: 'error',

@@ -1,27 +1,83 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { toUserView } from '../users/user.types';
-import type { AuthResult, AuthService } from './auth.service';
+import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from './auth.service';
 import { AuthPayload, LoginInput, SignupInput } from './auth.types';
-import { Public } from './guard';
+import { Guarded, Public } from './guard';
+import type { RefreshTransport } from './refresh-transport';
 
-function toPayload({ user, access }: AuthResult): AuthPayload {
-  return { accessToken: access.token, tokenType: 'Bearer', expiresIn: access.expiresIn, user: toUserView(user, user) };
+export function requestMeta({ requestId, clientIp, http }: Context): RequestMeta {
+  return { requestId, clientIp, userAgent: http.header('user-agent') };
 }
 
 @Resolver()
 export class AuthResolver {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly transport: RefreshTransport,
+  ) {}
 
-  @Public()
-  @Mutation(() => AuthPayload, { description: 'Create an account and log in.' })
-  async signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() { em, requestId, clientIp }: Context): Promise<AuthPayload> {
-    return toPayload(await this.auth.signup(em, input, { requestId, clientIp }));
+  private payload({ user, access, refresh }: AuthResult, context: Context): AuthPayload {
+    return {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshToken: this.transport.deliver(context.http, refresh),
+      refreshExpiresIn: refresh.expiresIn,
+      user: toUserView(user, user),
+    };
   }
 
   @Public()
-  @Mutation(() => AuthPayload, { description: 'Exchange an email and password for an access token.' })
-  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() { em, requestId, clientIp }: Context): Promise<AuthPayload> {
-    return toPayload(await this.auth.login(em, input, { requestId, clientIp }));
+  @Mutation(() => AuthPayload, { description: 'Create an account and log in: opens a session.' })
+  async signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() context: Context): Promise<AuthPayload> {
+    return this.payload(await this.auth.signup(context.em, input, requestMeta(context)), context);
+  }
+
+  @Public()
+  @Mutation(() => AuthPayload, { description: 'Exchange an email and password for a token pair: opens a session.' })
+  async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() context: Context): Promise<AuthPayload> {
+    return this.payload(await this.auth.login(context.em, input, requestMeta(context)), context);
+  }
+
+  @Public()
+  @Mutation(() => AuthPayload, {
+    description:
+      'Spend a refresh token for a new pair. Without `token`, in cookie mode, the refresh cookie is used. A token presented again after REFRESH_REUSE_GRACE ends its session.',
+  })
+  async refreshToken(@Arg('token', () => String, { nullable: true }) token: string | null, @Ctx() context: Context): Promise<AuthPayload> {
+    const presented = this.transport.read(context.http, token);
+    try {
+      return this.payload(await this.auth.refresh(context.em, presented, requestMeta(context)), context);
+    } catch (error) {
+      // A refused cookie is of no further use to the browser.
+      if (token === null || token === undefined) this.transport.clear(context.http);
+      throw error;
+    }
+  }
+
+  @Guarded()
+  @Mutation(() => Boolean, { description: 'End this session (LOCAL), every other session (OTHERS), or all of them (GLOBAL).' })
+  async logout(
+    @Arg('scope', () => LogoutScope, { nullable: true, defaultValue: LogoutScope.LOCAL }) scopeArg: LogoutScope | null,
+    @Ctx() context: Context,
+  ): Promise<boolean> {
+    const scope = scopeArg ?? LogoutScope.LOCAL;
+    await this.auth.logout(context.em, context.user!, context.session!, scope, requestMeta(context));
+    if (scope !== LogoutScope.OTHERS) this.transport.clear(context.http);
+    return true;
+  }
+
+  @Guarded()
+  @Mutation(() => AuthPayload, {
+    description: 'Change your password: needs the current one. Ends every session, and returns a new pair for a new session.',
+  })
+  async changePassword(
+    @Arg('currentPassword', () => String) currentPassword: string,
+    @Arg('newPassword', () => String) newPassword: string,
+    @Ctx() context: Context,
+  ): Promise<AuthPayload> {
+    const result = await this.auth.changePassword(context.em, context.user!, { currentPassword, newPassword }, requestMeta(context));
+    return this.payload(result, context);
   }
 }

@@ -1,24 +1,40 @@
-// Signup and login: the rules that turn credentials into a signed access token.
+// Signup, login, refresh, logout and password change: the rules that turn credentials into a session
+// and a token pair (a short access token and a rotating refresh token).
 import type { EntityManager } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 import type { AuthLimits } from '../security/limits';
+import type { RotationKey } from '../sessions/refresh-tokens';
+import type { Session } from '../sessions/session.entity';
+import type { IssuedRefresh, SessionService } from '../sessions/session.service';
 import { User } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
-import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, type NewUserInput } from '../users/user.validation';
+import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
 import type { PasswordHasher } from './passwords';
 import type { IssuedToken, TokenService } from './tokens';
 
 export interface AuthResult {
   user: User;
   access: IssuedToken;
+  refresh: IssuedRefresh;
+  session: Session;
 }
 
-/** Who is asking: for rate limits and the audit log. */
+/** Who is asking: for rate limits, the session record and the audit log. */
 export interface RequestMeta {
   requestId: string;
   clientIp: string;
+  userAgent?: string;
+}
+
+export enum LogoutScope {
+  /** This session. */
+  LOCAL = 'LOCAL',
+  /** Every other session of the user. */
+  OTHERS = 'OTHERS',
+  /** Every session of the user, this one included. */
+  GLOBAL = 'GLOBAL',
 }
 
 export class AuthService {
@@ -27,14 +43,17 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly limits: AuthLimits,
+    private readonly sessions: SessionService,
+    private readonly rotation: RotationKey,
     private readonly log: Logger,
   ) {}
 
   async signup(em: EntityManager, input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
     const user = await this.users.createUser(em, input);
-    this.event('signup', meta, { userId: user.publicId });
-    return { user, access: this.issue(user) };
+    const result = await this.openSession(em, user, meta);
+    this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
+    return result;
   }
 
   /**
@@ -66,8 +85,72 @@ export class AuthService {
       });
       if (upgraded) await this.users.replacePasswordHash(em, user, upgraded);
     }
-    this.event('login.success', meta, { userId: user.publicId });
-    return { user, access: this.issue(user) };
+    const result = await this.openSession(em, user, meta);
+    this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId });
+    return result;
+  }
+
+  /** Spend a refresh token and issue a new pair; a spent token after the grace interval ends its whole session. */
+  async refresh(em: EntityManager, token: string, meta: RequestMeta): Promise<AuthResult> {
+    await this.limited('refreshToken', meta, () => this.limits.consumeIp('refreshToken', meta.clientIp));
+    const rotation = await this.sessions.rotate(em, token);
+    if (rotation.kind === 'refused') throw unauthenticated(rotation.reason);
+    const { session } = rotation;
+    const user = session.user;
+    if (rotation.kind === 'reused') {
+      this.event('refresh.reused', meta, { userId: user.publicId, sessionId: session.publicId }, 'warn');
+      throw unauthenticated(AuthReason.REFRESH_TOKEN_REUSED);
+    }
+    // Signed from the rotation time and the new refresh token alone, so a refresh within the grace interval gets the very same access token.
+    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId, {
+      issuedAtMs: rotation.rotatedAtMs,
+      jti: this.rotation.jtiFor(rotation.refresh.token),
+    });
+    this.event('refresh', meta, { userId: user.publicId, sessionId: session.publicId, ...(rotation.kind === 'grace' ? { grace: true } : {}) });
+    return { user, access, refresh: rotation.refresh, session };
+  }
+
+  async logout(em: EntityManager, user: User, session: Session, scope: LogoutScope, meta: RequestMeta): Promise<void> {
+    if (scope === LogoutScope.LOCAL) await this.sessions.revoke(em, session);
+    else await this.sessions.revokeAllOf(em, user, scope === LogoutScope.OTHERS ? session : undefined);
+    this.event('logout', meta, { userId: user.publicId, sessionId: session.publicId, scope });
+  }
+
+  /**
+   * Re-authenticate with the current password, apply the password rules, store the new hash, and end every
+   * session of the user: this one too, so that no token issued before the change works after it. The caller
+   * gets a fresh session and pair, and stays logged in.
+   */
+  async changePassword(
+    em: EntityManager,
+    viewer: User,
+    input: { currentPassword: string; newPassword: string },
+    meta: RequestMeta,
+  ): Promise<AuthResult> {
+    await this.limited('changePassword', meta, () => this.limits.consumeIp('changePassword', meta.clientIp));
+    await this.limited('changePassword', meta, () => this.limits.checkAccount(viewer.email));
+    const problem = passwordProblem(input.newPassword);
+    if (problem) throw badUserInput(problem, InputReason.INVALID_INPUT, { newPassword: problem });
+    if (isPasswordTooLong(input.currentPassword)) throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
+
+    const user = await em.findOneOrFail(User, { id: viewer.id }, { populate: ['passwordHash'] });
+    if (!(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
+      await this.limits.loginFailed(user.email);
+      this.event('password.change_failed', meta, { userId: user.publicId });
+      throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
+    }
+    await this.limits.loginSucceeded(user.email);
+    await this.users.replacePasswordHash(em, user, await this.hasher.hash(input.newPassword));
+    const ended = await this.sessions.revokeAllOf(em, user);
+    const result = await this.openSession(em, user, meta);
+    this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
+    return result;
+  }
+
+  async revokeSession(em: EntityManager, viewer: User, sessionId: string, meta: RequestMeta): Promise<boolean> {
+    const ended = await this.sessions.revokeById(em, viewer, sessionId);
+    if (ended) this.event('session.revoked', meta, { userId: viewer.publicId, sessionId });
+    return ended;
   }
 
   private async limited(operation: string, meta: RequestMeta, check: () => Promise<void>): Promise<void> {
@@ -82,11 +165,13 @@ export class AuthService {
   }
 
   /** One log line per auth event; never a password, hash or token. */
-  private event(event: string, meta: RequestMeta, fields: Record<string, unknown>): void {
-    this.log.info({ event, requestId: meta.requestId, ip: meta.clientIp, ...fields }, event);
+  private event(event: string, meta: RequestMeta, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): void {
+    this.log[level]({ event, requestId: meta.requestId, ip: meta.clientIp, ...fields }, event);
   }
 
-  private issue(user: User): IssuedToken {
-    return this.tokens.signAccessToken({ id: user.publicId, role: user.role });
+  private async openSession(em: EntityManager, user: User, meta: RequestMeta): Promise<AuthResult> {
+    const { session, refresh } = await this.sessions.open(em, user, { ip: meta.clientIp, userAgent: meta.userAgent });
+    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
+    return { user, access, refresh, session };
   }
 }

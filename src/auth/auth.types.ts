@@ -12,6 +12,12 @@ export class AuthPayload {
   @Field(() => Int, { description: 'Seconds until the access token expires.' })
   expiresIn!: number;
 
+  @Field(() => String, { nullable: true, description: 'The refresh token for refreshToken(token:); null in cookie mode, where it travels only in an HttpOnly cookie.' })
+  refreshToken!: string | null;
+
+  @Field(() => Int, { description: 'Seconds until the refresh token expires.' })
+  refreshExpiresIn!: number;
+
   @Field(() => UserView, { description: "The viewer's own record: its email is visible." })
   user!: UserView;
 }

@@ -18,6 +18,8 @@ export const MAX_TOKEN_BYTES = 8 * 1024;
 export interface AccessClaims {
   sub: string;
   role: Role;
+  /** The session's public id: the context checks that the session is still active on every request. */
+  sid: string;
   jti: string;
   iat: number;
   nbf: number;
@@ -56,8 +58,14 @@ interface KeyMatch {
   header?: Record<string, unknown>;
 }
 
+/** Fixes iat and jti, so that signing twice gives the same token (HS256 is deterministic): see sessions/refresh-tokens.ts. */
+export interface SignOptions {
+  issuedAtMs?: number;
+  jti?: string;
+}
+
 export interface TokenService {
-  signAccessToken(user: { id: string; role: Role }): IssuedToken;
+  signAccessToken(user: { id: string; role: Role }, sessionId: string, options?: SignOptions): IssuedToken;
   verifyAccessToken(token: string): VerifyResult;
 }
 
@@ -88,12 +96,13 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
     return key ? { key, header: parsed.value } : undefined;
   }
 
-  function signAccessToken(user: { id: string; role: Role }): IssuedToken {
-    const iat = Math.floor(clock.now() / 1000);
+  function signAccessToken(user: { id: string; role: Role }, sessionId: string, options: SignOptions = {}): IssuedToken {
+    const iat = Math.floor((options.issuedAtMs ?? clock.now()) / 1000);
     const claims: AccessClaims = {
       sub: user.id,
       role: user.role,
-      jti: randomUUID(),
+      sid: sessionId,
+      jti: options.jti ?? randomUUID(),
       iat,
       nbf: iat,
       exp: iat + settings.accessTtlSeconds,
@@ -170,6 +179,8 @@ function checkClaims(payload: unknown): VerifyResult {
     typeof claims.iat === 'number' &&
     typeof claims.sub === 'string' &&
     UUID.test(claims.sub) &&
+    typeof claims.sid === 'string' &&
+    UUID.test(claims.sid) &&
     typeof claims.jti === 'string' &&
     (claims.role === Role.USER || claims.role === Role.ADMIN);
   return valid ? { ok: true, claims: claims as AccessClaims } : { ok: false, reason: AuthReason.TOKEN_INVALID };

@@ -2,6 +2,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { SqliteDriver } from '@mikro-orm/sqlite';
+import { RefreshToken, Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { migrationsList } from './migrations';
 
@@ -17,7 +18,7 @@ export async function initORM(dbPath: string, log: (message: string) => void, mi
   const orm = await MikroORM.init<SqliteDriver>({
     driver: SqliteDriver,
     dbName: dbPath,
-    entities: [User],
+    entities: [User, Session, RefreshToken],
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, snapshot: false },
     // Resolvers must use the per-request fork from the context, never the global EntityManager.

@@ -1,6 +1,7 @@
 // Apollo Server on plain node:http: no framework between the socket and GraphQL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
+import type { HttpExchange } from './cookies';
 
 /** Requests with a larger body are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,7 +62,7 @@ async function parseBody(req: IncomingMessage): Promise<unknown> {
 
 export function createGraphQLHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
+  context: (req: IncomingMessage, requestId: string, http: HttpExchange) => Promise<TContext>,
 ) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
     const body = await parseBody(req);
@@ -69,12 +70,18 @@ export function createGraphQLHandler<TContext extends BaseContext>(
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const contextFunction: ContextFunction<[], TContext> = () => context(req, requestId);
+    const cookies: string[] = [];
+    const http: HttpExchange = {
+      header: (name) => headers.get(name.toLowerCase()),
+      setCookie: (cookie) => void cookies.push(cookie),
+    };
+    const contextFunction: ContextFunction<[], TContext> = () => context(req, requestId, http);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: contextFunction,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (cookies.length > 0) res.setHeader('set-cookie', cookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

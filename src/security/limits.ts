@@ -1,5 +1,5 @@
 // Brute-force limits, counted per GraphQL operation executed (so aliases do not multiply attempts):
-// per client IP on login and signup, and per account (normalised email) on login, where
+// per client IP on login, signup, refreshToken and changePassword, and per account (normalised email) on login, where
 // consecutive failures past LOGIN_MAX_FAILURES back off exponentially: 1 s, 2 s, 4 s … up to a cap.
 // Counters live in memory, or in Redis when REDIS_URL is set so that every instance shares them.
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { Config } from '../config';
 import { rateLimited } from '../errors';
 import type { Logger } from '../logger';
 
-export type LimitedOperation = 'login' | 'signup';
+export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
 
 /** Failures are forgotten this long after the first one of a run (a success forgets them at once). */
 const FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
@@ -97,6 +97,8 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
   const perIp: Record<LimitedOperation, RateLimiterAbstract> = {
     login: limiter('ip:login', limits.loginPerIp.points, limits.loginPerIp.seconds),
     signup: limiter('ip:signup', limits.signupPerIp.points, limits.signupPerIp.seconds),
+    refreshToken: limiter('ip:refresh', limits.refreshPerIp.points, limits.refreshPerIp.seconds),
+    changePassword: limiter('ip:change-password', limits.changePasswordPerIp.points, limits.changePasswordPerIp.seconds),
   };
   const failures = limiter('login:failures', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
   const backoff = limiter('login:backoff', 1, 1);

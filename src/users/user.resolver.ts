@@ -1,13 +1,17 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { Guarded } from '../auth/guard';
+import type { SessionService } from '../sessions/session.service';
 import { Role } from './role';
 import { DEFAULT_PAGE_SIZE, type UserService } from './user.service';
 import { PageInfo, toUserView, UserConnection, UserView } from './user.types';
 
 @Resolver()
 export class UserResolver {
-  constructor(private readonly userService: UserService) {}
+  constructor(
+    private readonly userService: UserService,
+    private readonly sessions: SessionService,
+  ) {}
 
   @Guarded()
   @Query(() => UserView, { description: 'The user of the access token.' })
@@ -29,12 +33,21 @@ export class UserResolver {
   }
 
   @Guarded(Role.ADMIN)
-  @Mutation(() => UserView, { description: 'ADMIN only: give a user a role.' })
+  @Mutation(() => UserView, { description: "ADMIN only: give a user a role. Ends the user's sessions." })
   async setUserRole(
     @Arg('id', () => ID) id: string,
     @Arg('role', () => Role) role: Role,
     @Ctx() { em, user }: Context,
   ): Promise<UserView> {
-    return toUserView(await this.userService.setRole(em, id, role), user);
+    const target = await this.userService.setRole(em, id, role);
+    await this.sessions.revokeAllOf(em, target);
+    return toUserView(target, user);
+  }
+
+  @Guarded(Role.ADMIN)
+  @Mutation(() => Boolean, { description: 'ADMIN only: delete a user, and with them their sessions. The last ADMIN cannot be deleted.' })
+  async deleteUser(@Arg('id', () => ID) id: string, @Ctx() { em }: Context): Promise<boolean> {
+    await this.userService.deleteUser(em, id);
+    return true;
   }
 }

@@ -87,9 +87,25 @@ export class UserService {
     return qb.orderBy({ createdAt: 'desc', publicId: 'desc' }).limit(first + 1);
   }
 
-  async setRole(em: EntityManager, publicId: string, role: Role): Promise<User> {
+  private async find(em: EntityManager, publicId: string): Promise<User> {
     const user = UUID.test(publicId) ? await em.findOne(User, { publicId }) : null;
     if (!user) throw badUserInput('No user has this id', InputReason.NOT_FOUND, { id: 'No user has this id' });
+    return user;
+  }
+
+  /** Delete a user; their sessions and refresh tokens go with them (on delete cascade). */
+  async deleteUser(em: EntityManager, publicId: string): Promise<boolean> {
+    const user = await this.find(em, publicId);
+    if (user.role === Role.ADMIN && (await em.count(User, { role: Role.ADMIN })) <= 1) {
+      throw badUserInput('The last ADMIN cannot be deleted', InputReason.LAST_ADMIN, { id: 'The last ADMIN cannot be deleted' });
+    }
+    const deleted = await em.nativeDelete(User, { id: user.id });
+    this.onUserChanged(publicId);
+    return deleted > 0;
+  }
+
+  async setRole(em: EntityManager, publicId: string, role: Role): Promise<User> {
+    const user = await this.find(em, publicId);
     if (user.role === Role.ADMIN && role !== Role.ADMIN && (await em.count(User, { role: Role.ADMIN })) <= 1) {
       throw badUserInput('The last ADMIN cannot be demoted', InputReason.LAST_ADMIN, { role: 'The last ADMIN cannot be demoted' });
     }
@@ -108,10 +124,4 @@ export class UserService {
     this.onUserChanged(user.publicId);
   }
 
-  /** Delete a user; their tokens stop working at once. Returns false when there was no such user. */
-  async deleteUser(em: EntityManager, publicId: string): Promise<boolean> {
-    const deleted = UUID.test(publicId) ? await em.nativeDelete(User, { publicId }) : 0;
-    this.onUserChanged(publicId);
-    return deleted > 0;
-  }
 }

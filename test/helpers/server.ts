@@ -58,6 +58,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // suites (test/integration/limits.test.ts, test/security/), which set them explicitly.
     RATE_LIMIT_LOGIN_IP: '100000/1m',
     RATE_LIMIT_SIGNUP_IP: '100000/1m',
+    RATE_LIMIT_REFRESH_IP: '100000/1m',
+    RATE_LIMIT_CHANGE_PASSWORD_IP: '100000/1m',
     LOGIN_MAX_FAILURES: '1000',
     ...overrides,
   };
@@ -120,6 +122,8 @@ let counter = 0;
 
 export interface SignedUp {
   token: string;
+  /** null in cookie mode. */
+  refreshToken: string | null;
   id: string;
   email: string;
   name: string;
@@ -133,17 +137,34 @@ export async function signUp(
   counter += 1;
   const name = options.name ?? `User ${counter}`;
   const email = options.email ?? `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
-  const res = await server.graphql<{ signup: { accessToken: string; user: { id: string; email: string } } }>(
-    `mutation($input: SignupInput!) { signup(input: $input) { accessToken user { id email } } }`,
+  const res = await server.graphql<{ signup: { accessToken: string; refreshToken: string | null; user: { id: string; email: string } } }>(
+    `mutation($input: SignupInput!) { signup(input: $input) { accessToken refreshToken user { id email } } }`,
     { input: { name, email, password: options.password ?? TEST_PASSWORD } },
   );
   if (!res.body.data) throw new Error(`signup failed: ${res.text}`);
-  const { accessToken, user } = res.body.data.signup;
+  const { accessToken, refreshToken, user } = res.body.data.signup;
   if (options.role === Role.ADMIN) {
     // Through the service, as every write must go, so the current-user cache hears of it.
     await server.app.users.setRole(server.app.orm.em.fork(), user.id, Role.ADMIN);
   }
-  return { token: accessToken, id: user.id, email: user.email, name };
+  return { token: accessToken, refreshToken, id: user.id, email: user.email, name };
+}
+
+export interface LoggedIn {
+  accessToken: string;
+  refreshToken: string | null;
+  refreshExpiresIn: number;
+}
+
+/** Log in over HTTP (opens a new session); throws unless it succeeds. */
+export async function logIn(server: TestServer, email: string, password = TEST_PASSWORD, options: RequestOptions = {}): Promise<LoggedIn> {
+  const res = await server.graphql<{ login: LoggedIn }>(
+    `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken refreshExpiresIn } }`,
+    { input: { email, password } },
+    options,
+  );
+  if (!res.body.data) throw new Error(`login failed: ${res.text}`);
+  return res.body.data.login;
 }
 
 /** The first error's code and reason, for compact assertions. */

@@ -11,6 +11,8 @@ import { createTokenService } from '../../src/auth/tokens';
 import { createLogger } from '../../src/logger';
 import { createAuthLimits } from '../../src/security/limits';
 import { UserService } from '../../src/users/user.service';
+import { createRotationKey } from '../../src/sessions/refresh-tokens';
+import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { describeWithService, REDIS } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, testEnv, TEST_PASSWORD, type TestServer, type GraphQLResponse } from '../helpers/server';
@@ -136,6 +138,31 @@ describe('per client IP (in memory)', () => {
       await server.close();
     }
   });
+
+  it('limits refreshes per IP, before the token is looked at', async () => {
+    const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_REFRESH_IP: '2/1m' });
+    try {
+      const { refreshToken } = await signUp(server);
+      const refresh = (token: string) => server.graphql('mutation($token: String) { refreshToken(token: $token) { accessToken } }', { token });
+      expect(errorOf(await refresh('A'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
+      expect(errorOf(await refresh('B'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
+      expectRateLimited(await refresh(refreshToken!));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('limits password changes per IP', async () => {
+    const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_CHANGE_PASSWORD_IP: '1/1m' });
+    try {
+      const { token } = await signUp(server);
+      const change = 'mutation($current: String!) { changePassword(currentPassword: $current, newPassword: "new long passphrase") { accessToken } }';
+      expect(errorOf(await server.graphql(change, { current: 'wrong password' }, { token })).reason).toBe('INVALID_CREDENTIALS');
+      expectRateLimited(await server.graphql(change, { current: TEST_PASSWORD }, { token }));
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('a limited call does no password work', () => {
@@ -151,7 +178,9 @@ describe('a limited call does no password work', () => {
     };
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
     const users = new UserService(counting, new TestClock());
-    const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, createLogger('silent'));
+    const rotation = createRotationKey(config.jwt.secret!);
+    const sessions = new SessionService(config.sessions, rotation, new TestClock());
+    const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {
       await auth.signup(orm.em.fork(), { name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);

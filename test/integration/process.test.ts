@@ -205,7 +205,7 @@ it('a token from one server is refused by a server with another secret', async (
 
 interface Reply {
   data: Record<string, { accessToken: string; user: { id: string }; role?: string }>;
-  errors?: Array<{ extensions?: { code?: string } }>;
+  errors?: Array<{ extensions?: { code?: string; reason?: string } }>;
 }
 
 describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
@@ -254,18 +254,28 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
       expect(server.output().match(/"msg":"worker ready"/g)).toHaveLength(2);
       const url = server.ready.url as string;
       const root = (await post(url, LOGIN, { input: { email: 'root@example.com', password: TEST_PASSWORD } })).body.data.login;
-      const deputy = (await post(url, SIGNUP, { input: { name: 'Deputy', email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.signup;
-      expect((await post(url, SET_ROLE, { id: deputy.user.id, role: 'ADMIN' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+      await post(url, SIGNUP, { input: { name: 'Deputy', email: 'deputy@example.com', password: TEST_PASSWORD } });
+      const bystander = (await post(url, SIGNUP, { input: { name: 'By', email: 'by@example.com', password: TEST_PASSWORD } })).body.data.signup;
+      const deputyId = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login.user.id;
+      expect((await post(url, SET_ROLE, { id: deputyId, role: 'ADMIN' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+      // A role change ends the target's sessions: the deputy logs in again, as an ADMIN.
+      const deputy = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
 
-      // Every worker has now served the deputy as an ADMIN.
+      // Every worker serves the deputy as an ADMIN.
       for (let i = 0; i < 4; i += 1) {
-        expect((await post(url, SET_ROLE, { id: root.user.id, role: 'ADMIN' }, deputy.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+        expect((await post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
       }
-      expect((await post(url, SET_ROLE, { id: deputy.user.id, role: 'USER' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
+      expect((await post(url, SET_ROLE, { id: deputyId, role: 'USER' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
       const after = await Promise.all(
-        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: root.user.id, role: 'USER' }, deputy.accessToken)),
+        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)),
       );
-      expect(after.map((res) => [res.status, res.body.errors?.[0]?.extensions?.code])).toEqual(Array(6).fill([403, 'FORBIDDEN']));
+      expect(after.map((res) => [res.status, res.body.errors?.[0]?.extensions?.reason])).toEqual(Array(6).fill([401, 'TOKEN_REVOKED']));
+      // Logged in again, the deputy is a USER on every worker.
+      const demoted = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
+      const again = await Promise.all(
+        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, demoted.accessToken)),
+      );
+      expect(again.map((res) => [res.status, res.body.errors?.[0]?.extensions?.code])).toEqual(Array(6).fill([403, 'FORBIDDEN']));
     } finally {
       expect(await stop(server.child)).toBe(0);
     }

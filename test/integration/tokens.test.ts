@@ -19,6 +19,7 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
   return {
     sub: alice.id,
     role: 'USER',
+    sid: decodePayload(alice.token).sid,
     jti: 'f0e1d2c3-b4a5-4697-8877-665544332211',
     iat: now,
     nbf: now,

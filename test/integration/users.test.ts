@@ -1,6 +1,6 @@
 // users (keyset pagination, email visibility) and setUserRole, over HTTP.
 import { Role } from '../../src/users/role';
-import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
+import { errorOf, logIn, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 
 const USERS = `query($first: Int, $after: String) {
   users(first: $first, after: $after) { nodes { id name email role } pageInfo { hasNextPage endCursor } totalCount }
@@ -102,11 +102,16 @@ describe('users', () => {
 });
 
 describe('setUserRole', () => {
-  it('lets an ADMIN promote a user, who then has ADMIN rights with their existing token', async () => {
+  it("lets an ADMIN promote a user, which ends the user's sessions; logged in again they have ADMIN rights", async () => {
     const target = await signUp(server);
     const res = await server.graphql(SET_ROLE, { id: target.id, role: 'ADMIN' }, { token: admin.token });
     expect(res.body.data).toEqual({ setUserRole: { id: target.id, email: target.email, role: 'ADMIN' } });
-    const asNewAdmin = await server.graphql<UsersData>(USERS, { first: 100 }, { token: target.token });
+    expect(errorOf(await server.graphql(USERS, { first: 100 }, { token: target.token }))).toEqual({
+      code: 'UNAUTHENTICATED',
+      reason: 'TOKEN_REVOKED',
+    });
+    const { accessToken } = await logIn(server, target.email);
+    const asNewAdmin = await server.graphql<UsersData>(USERS, { first: 100 }, { token: accessToken });
     expect(asNewAdmin.body.data!.users.nodes.every((node) => node.email !== null)).toBe(true);
   });
 

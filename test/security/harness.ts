@@ -35,4 +35,10 @@ export async function postRaw(server: TestServer, body: string, headers: Record<
 }
 
 /** The defaults a deployment gets, for the suites that test limits. */
-export const DEFAULT_LIMITS = { RATE_LIMIT_LOGIN_IP: '30/1m', RATE_LIMIT_SIGNUP_IP: '10/1m', LOGIN_MAX_FAILURES: '5' };
+export const DEFAULT_LIMITS = {
+  RATE_LIMIT_LOGIN_IP: '30/1m',
+  RATE_LIMIT_SIGNUP_IP: '10/1m',
+  RATE_LIMIT_REFRESH_IP: '60/1m',
+  RATE_LIMIT_CHANGE_PASSWORD_IP: '10/1m',
+  LOGIN_MAX_FAILURES: '5',
+};

@@ -1,6 +1,6 @@
 // Token attacks, one per test: each is refused with the exact reason, and the response leaks nothing.
 import { User } from '../../src/users/user.entity';
-import { b64url, forgeToken } from '../helpers/jwt';
+import { b64url, decodePayload, forgeToken } from '../helpers/jwt';
 import { signUp, type SignedUp, type TestServer } from '../helpers/server';
 import { startAttackedServer } from './harness';
 
@@ -23,7 +23,7 @@ afterAll(() => server.close());
 
 function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(server.clock.now() / 1000);
-  return { sub: alice.id, role: 'USER', jti: '0b7c6d2e-1f3a-4b5c-8d9e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 900, iss: ISSUER, aud: AUDIENCE, ...overrides };
+  return { sub: alice.id, role: 'USER', sid: decodePayload(alice.token).sid, jti: '0b7c6d2e-1f3a-4b5c-8d9e-0a1b2c3d4e5f', iat: now, nbf: now, exp: now + 900, iss: ISSUER, aud: AUDIENCE, ...overrides };
 }
 
 const HS256 = { alg: 'HS256', typ: 'JWT' };

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
   });
 
   it('sizes the hash pool at one worker fewer than the cores, and at least one', () => {
-    expect(loadConfig({ JWT_SECRET: SECRET }, 4)).toMatchObject({ hashWorkers: 3, hashQueueMax: 32, webConcurrency: 1, userCacheMax: 10_000 });
+    expect(loadConfig({ JWT_SECRET: SECRET }, 4)).toMatchObject({ hashWorkers: 3, hashQueueMax: 32, webConcurrency: 1 });
     expect(loadConfig({ JWT_SECRET: SECRET }, 1).hashWorkers).toBe(1);
     expect(loadConfig({ JWT_SECRET: SECRET, HASH_WORKERS: '5', HASH_QUEUE_MAX: '0' }, 2)).toMatchObject({ hashWorkers: 5, hashQueueMax: 0 });
   });
@@ -44,7 +44,6 @@ describe('loadConfig', () => {
     ['HASH_QUEUE_MAX', '-1'],
     ['WEB_CONCURRENCY', 'many'],
     ['WEB_CONCURRENCY', '0'],
-    ['USER_CACHE_MAX', 'lots'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, [name]: value })).toThrow(new RegExp(`^${name}: `));
   });
@@ -115,6 +114,8 @@ describe('loadConfig', () => {
       loginBackoffMaxSeconds: 900,
       loginPerIp: { points: 100, seconds: 3600 },
       signupPerIp: { points: 10, seconds: 60 },
+      refreshPerIp: { points: 60, seconds: 60 },
+      changePasswordPerIp: { points: 10, seconds: 60 },
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });
@@ -124,6 +125,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_SECRET: SECRET }).introspection).toBe(true);
     expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).introspection).toBe(false);
     expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+  });
+
+  it('reads the session settings, with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET })).toMatchObject({
+      sessions: { refreshTtlSeconds: 30 * 86400, maxAgeSeconds: 90 * 86400, reuseGraceSeconds: 10 },
+      cookie: { enabled: false, secure: true, sameSite: 'Strict' },
+      corsOrigins: [],
+    });
+    const custom = loadConfig({ JWT_SECRET: SECRET, REFRESH_TTL: '7d', SESSION_MAX_AGE: '30d', REFRESH_REUSE_GRACE: '5', CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/' });
+    expect(custom.sessions).toEqual({ refreshTtlSeconds: 7 * 86400, maxAgeSeconds: 30 * 86400, reuseGraceSeconds: 5 });
+    expect(custom.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('refuses CORS_ORIGINS=* in cookie mode: credentials need named origins', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    const error = configError({ JWT_SECRET: SECRET, CORS_ORIGINS: '*', AUTH_COOKIE_MODE: 'true' });
+    expect(error.variable).toBe('CORS_ORIGINS');
+  });
+
+  it.each([['app.example.com'], ['https://app.example.com/path'], ['ftp://app.example.com'], ['https://a.example.com, *']])(
+    'refuses CORS_ORIGINS=%s, naming the variable',
+    (value) => {
+      expect(configError({ JWT_SECRET: SECRET, CORS_ORIGINS: value }).variable).toBe('CORS_ORIGINS');
+    },
+  );
+
+  it('refuses SameSite=None without Secure, and a bad REFRESH_TTL', () => {
+    expect(configError({ JWT_SECRET: SECRET, AUTH_COOKIE_SAMESITE: 'None', AUTH_COOKIE_SECURE: 'false' }).variable).toBe('AUTH_COOKIE_SAMESITE');
+    expect(configError({ JWT_SECRET: SECRET, REFRESH_TTL: 'forever' }).variable).toBe('REFRESH_TTL');
   });
 
   it('reads durations with units', () => {

@@ -12,6 +12,7 @@ import { keyPair, privatePem, publicPem } from '../helpers/keys';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
 const USER = { id: '6f1d3c1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', role: Role.USER };
+const SID = '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5';
 
 function setup(env: Record<string, string> = {}) {
   const config = loadConfig({ JWT_SECRET: SECRET, JWT_ISSUER: 'iss-test', JWT_AUDIENCE: 'aud-test', ...env });
@@ -21,27 +22,27 @@ function setup(env: Record<string, string> = {}) {
 
 function claimsAt(clock: TestClock, overrides: Record<string, unknown> = {}) {
   const iat = Math.floor(clock.now() / 1000);
-  return { sub: USER.id, role: 'USER', jti: 'j', iat, nbf: iat, exp: iat + 900, iss: 'iss-test', aud: 'aud-test', ...overrides };
+  return { sub: USER.id, role: 'USER', sid: SID, jti: 'j', iat, nbf: iat, exp: iat + 900, iss: 'iss-test', aud: 'aud-test', ...overrides };
 }
 
 describe('token service', () => {
   it('writes the header in the exact form verification recognises without parsing ({alg, typ, kid})', () => {
     const { tokens } = setup();
-    const [segment] = tokens.signAccessToken(USER).token.split('.');
-    const { kid } = decodeHeader(tokens.signAccessToken(USER).token);
+    const [segment] = tokens.signAccessToken(USER, SID).token.split('.');
+    const { kid } = decodeHeader(tokens.signAccessToken(USER, SID).token);
     expect(segment).toBe(Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url'));
   });
 
   it('verifies a token whose header is the same JSON written differently (the slow path)', () => {
     const { clock, tokens } = setup();
-    const { kid } = decodeHeader(tokens.signAccessToken(USER).token);
+    const { kid } = decodeHeader(tokens.signAccessToken(USER, SID).token);
     const spaced = forgeToken({ typ: 'JWT', kid, alg: 'HS256' }, claimsAt(clock), SECRET);
     expect(tokens.verifyAccessToken(spaced)).toMatchObject({ ok: true });
   });
 
   it('signs the documented claims and header', async () => {
     const { clock, tokens } = setup();
-    const { token, expiresIn } = tokens.signAccessToken(USER);
+    const { token, expiresIn } = tokens.signAccessToken(USER, SID);
     const now = Math.floor(clock.now() / 1000);
     expect(expiresIn).toBe(900);
     // kid: the RFC 7638 thumbprint of the secret as an "oct" JWK, computed here by jose, not by our code.
@@ -50,6 +51,7 @@ describe('token service', () => {
     expect(decodePayload(token)).toEqual({
       sub: USER.id,
       role: 'USER',
+      sid: SID,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iat: now,
       nbf: now,
@@ -61,25 +63,25 @@ describe('token service', () => {
 
   it('gives every token a fresh jti', () => {
     const { tokens } = setup();
-    expect(decodePayload(tokens.signAccessToken(USER).token).jti).not.toBe(decodePayload(tokens.signAccessToken(USER).token).jti);
+    expect(decodePayload(tokens.signAccessToken(USER, SID).token).jti).not.toBe(decodePayload(tokens.signAccessToken(USER, SID).token).jti);
   });
 
   it('verifies its own tokens', () => {
     const { tokens } = setup();
-    const result = tokens.verifyAccessToken(tokens.signAccessToken(USER).token);
+    const result = tokens.verifyAccessToken(tokens.signAccessToken(USER, SID).token);
     expect(result).toEqual({ ok: true, claims: expect.objectContaining({ sub: USER.id, role: 'USER' }) });
   });
 
   it('reports an expired token as TOKEN_EXPIRED', () => {
     const { clock, tokens } = setup();
-    const { token } = tokens.signAccessToken(USER);
+    const { token } = tokens.signAccessToken(USER, SID);
     clock.advance(900);
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_EXPIRED' });
   });
 
   it('accepts a token inside the clock tolerance', () => {
     const { clock, tokens } = setup({ JWT_CLOCK_TOLERANCE: '30' });
-    const { token } = tokens.signAccessToken(USER);
+    const { token } = tokens.signAccessToken(USER, SID);
     clock.advance(929);
     expect(tokens.verifyAccessToken(token).ok).toBe(true);
     clock.advance(1);
@@ -147,7 +149,7 @@ describe('token service with a key set', () => {
     ['ES256', 'ec'],
   ] as const)('signs %s with the key thumbprint as kid, and verifies it', (alg, kind) => {
     const { tokens } = asymmetric({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: privatePem(kind) });
-    const { token } = tokens.signAccessToken(USER);
+    const { token } = tokens.signAccessToken(USER, SID);
     expect(decodeHeader(token)).toEqual({ alg, typ: 'JWT', kid: jwkThumbprint(keyPair(kind).publicKey) });
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: true, claims: expect.objectContaining({ sub: USER.id }) });
   });
@@ -221,7 +223,7 @@ describe('token service with a key set', () => {
 
     it('signs with the private key only', () => {
       const { tokens } = rs256({ JWT_SECRET: SECRET });
-      expect(decodeHeader(tokens.signAccessToken(USER).token)).toMatchObject({ alg: 'RS256', kid: RSA_KID() });
+      expect(decodeHeader(tokens.signAccessToken(USER, SID).token)).toMatchObject({ alg: 'RS256', kid: RSA_KID() });
     });
 
     it('refuses HS256 tokens once JWT_SECRET is unset', () => {

@@ -2,7 +2,9 @@
 // Add each new migration here, in order.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000CreateUsers } from './Migration20261123000000_create_users';
+import { Migration20261123100000CreateSessions } from './Migration20261123100000_create_sessions';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000_create_users', class: Migration20261123000000CreateUsers },
+  { name: 'Migration20261123100000_create_sessions', class: Migration20261123100000CreateSessions },
 ];

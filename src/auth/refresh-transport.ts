@@ -1,0 +1,54 @@
+// How a refresh token travels: in the response body and the refreshToken argument (the default), or,
+// with AUTH_COOKIE_MODE, only in an HttpOnly cookie limited to the GraphQL path.
+//
+// CSRF: the cookie is the only ambient credential, and only refreshToken reads it. Apollo's CSRF
+// prevention refuses "simple" requests a browser would send cross-site without a preflight; on top of
+// that a refresh from the cookie requires an Origin header listed in CORS_ORIGINS. Browsers always
+// send Origin on POST, so a forged cross-site form or fetch is refused even if the cookie rides along.
+import type { Config } from '../config';
+import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../errors';
+import { readCookie, serializeCookie, type HttpExchange } from '../http/cookies';
+import type { IssuedRefresh } from '../sessions/session.service';
+
+export const REFRESH_COOKIE = 'refresh_token';
+
+export class RefreshTransport {
+  constructor(
+    private readonly cookie: Config['cookie'],
+    private readonly corsOrigins: readonly string[],
+    private readonly path: string,
+  ) {}
+
+  /** Hand a new refresh token to the client: what goes in AuthPayload.refreshToken (null in cookie mode). */
+  deliver(http: HttpExchange, refresh: IssuedRefresh): string | null {
+    if (!this.cookie.enabled) return refresh.token;
+    http.setCookie(this.serialize(refresh.token, refresh.expiresIn));
+    return null;
+  }
+
+  /** The presented token: the argument if given; else, in cookie mode, the cookie (from an allowed origin only). */
+  read(http: HttpExchange, argument: string | null | undefined): string {
+    if (argument !== null && argument !== undefined) return argument;
+    if (!this.cookie.enabled) throw unauthenticated(AuthReason.REFRESH_TOKEN_MISSING);
+    const origin = http.header('origin');
+    if (!origin || this.corsOrigins.includes('*') || !this.corsOrigins.includes(origin)) {
+      throw forbidden(ForbiddenReason.ORIGIN_NOT_ALLOWED);
+    }
+    const token = readCookie(http.header('cookie'), REFRESH_COOKIE);
+    if (!token) throw unauthenticated(AuthReason.REFRESH_TOKEN_MISSING);
+    return token;
+  }
+
+  clear(http: HttpExchange): void {
+    if (this.cookie.enabled) http.setCookie(this.serialize('', 0));
+  }
+
+  private serialize(value: string, maxAgeSeconds: number): string {
+    return serializeCookie(REFRESH_COOKIE, value, {
+      path: this.path,
+      maxAgeSeconds,
+      secure: this.cookie.secure,
+      sameSite: this.cookie.sameSite,
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { User } from '../users/user.entity';
+
+/** One login: opened by signup or login, kept alive by refreshes, ended by logout, a password change, reuse detection or an admin. */
+@Entity({ tableName: 'sessions' })
+@Index({ name: 'sessions_user_id_index', properties: ['user'] })
+export class Session {
+  /** Database row id: internal. */
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  /** The id clients see (GraphQL `Session.id`, access-token `sid`). */
+  @Property({ type: 'uuid', unique: true })
+  publicId!: string;
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  user!: User;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  /** Last login or refresh (not every request: that would be a write per request). */
+  @Property({ type: 'datetime' })
+  lastUsedAt!: Date;
+
+  /** When the current refresh token expires: moves forward with each refresh (sliding), never past absoluteExpiresAt. */
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  /** SESSION_MAX_AGE after login, whatever the refreshes. */
+  @Property({ type: 'datetime' })
+  absoluteExpiresAt!: Date;
+
+  @Property({ type: 'string', length: 512, nullable: true })
+  userAgent?: string | null;
+
+  @Property({ type: 'string', length: 64 })
+  ip!: string;
+
+  @Property({ type: 'datetime', nullable: true })
+  revokedAt?: Date | null;
+
+  isActive(now: Date): boolean {
+    return !this.revokedAt && now < this.expiresAt && now < this.absoluteExpiresAt;
+  }
+}
+
+/** A refresh token: only its SHA-256 hash is stored. All tokens of one session form its rotation family. */
+@Entity({ tableName: 'refresh_tokens' })
+@Index({ name: 'refresh_tokens_session_id_index', properties: ['session'] })
+export class RefreshToken {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @ManyToOne(() => Session, { deleteRule: 'cascade' })
+  session!: Session;
+
+  /** base64url SHA-256 of the token. */
+  @Property({ type: 'string', length: 43, unique: true })
+  tokenHash!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  /** When it was exchanged for its successor; a spent token presented after the grace interval is a reuse. */
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt?: Date | null;
+}

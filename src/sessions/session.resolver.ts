@@ -1,0 +1,29 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { requestMeta } from '../auth/auth.resolver';
+import type { AuthService } from '../auth/auth.service';
+import { Guarded } from '../auth/guard';
+import type { Context } from '../context';
+import type { SessionService } from './session.service';
+import { SessionView, toSessionView } from './session.types';
+
+@Resolver()
+export class SessionResolver {
+  constructor(
+    private readonly sessionService: SessionService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Guarded()
+  @Query(() => [SessionView], { description: 'Your active sessions, most recently used first.' })
+  async sessions(@Ctx() { em, user, session }: Context): Promise<SessionView[]> {
+    return (await this.sessionService.listActive(em, user!)).map((each) => toSessionView(each, session));
+  }
+
+  @Guarded()
+  @Mutation(() => Boolean, {
+    description: 'End one of your sessions (an ADMIN: anyone\'s). True if it was active, false if it had already ended.',
+  })
+  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<boolean> {
+    return this.auth.revokeSession(context.em, context.user!, id, requestMeta(context));
+  }
+}

@@ -1,0 +1,46 @@
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { LogoutScope } from '../auth/auth.service';
+import type { Session } from './session.entity';
+
+registerEnumType(LogoutScope, {
+  name: 'LogoutScope',
+  description: 'Which sessions logout ends.',
+  valuesConfig: {
+    LOCAL: { description: 'This session.' },
+    OTHERS: { description: 'Every other session of the user.' },
+    GLOBAL: { description: 'Every session of the user, this one included.' },
+  },
+});
+
+@ObjectType('Session', { description: 'A login: opened by signup or login, kept alive by refreshToken.' })
+export class SessionView {
+  @Field(() => ID, { description: "Public UUID: the access token's sid." })
+  id!: string;
+
+  @Field(() => DateTimeISOResolver)
+  createdAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { description: 'The last login or refresh.' })
+  lastUsedAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { description: 'When it ends unless refreshed (never later than the absolute limit).' })
+  expiresAt!: Date;
+
+  @Field(() => String, { nullable: true })
+  userAgent!: string | null;
+
+  @Field(() => Boolean, { description: 'The session of the access token of this request.' })
+  current!: boolean;
+}
+
+export function toSessionView(session: Session, current: Session | undefined): SessionView {
+  return {
+    id: session.publicId,
+    createdAt: session.createdAt,
+    lastUsedAt: session.lastUsedAt,
+    expiresAt: new Date(Math.min(session.expiresAt.getTime(), session.absoluteExpiresAt.getTime())),
+    userAgent: session.userAgent ?? null,
+    current: current !== undefined && current.id === session.id,
+  };
+}

@@ -1,0 +1,120 @@
+// The SPA example in a real browser (Debian's chromium via playwright-core), against the real API in
+// cookie mode: sign up, log in, show me, reload and stay logged in through the refresh cookie alone,
+// check that JavaScript cannot see that cookie, log out, and see me fail.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, describeWithChromium } from '../helpers/browser';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const SPA_DIR = resolve(__dirname, '../../examples/spa');
+const FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+};
+const WAIT = { timeout: 15_000 };
+
+/** Serves examples/spa, plus a blank page under /graphql: cookies ignore ports, so a page there is in the refresh cookie's scope. */
+async function serveSpa(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/graphql/probe') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>probe</title>');
+      return;
+    }
+    const entry = FILES[path];
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': entry.type }).end(readFileSync(join(SPA_DIR, entry.file)));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function textOf(page: Page, id: string): Promise<string> {
+  return (await page.textContent(`#${id}`)) ?? '';
+}
+
+async function waitForText(page: Page, id: string, expected: string): Promise<void> {
+  // A string expression: it runs in the page, where `document` exists (this file is type-checked without the DOM).
+  await page.waitForFunction(`(document.querySelector(${JSON.stringify(`#${id}`)})?.textContent ?? '').includes(${JSON.stringify(expected)})`, undefined, WAIT);
+}
+
+describeWithChromium('the SPA example in chromium (cookie mode)', (executablePath) => {
+  let api: TestServer;
+  let spa: { server: Server; origin: string };
+  let context: BrowserContext;
+  let userDataDir: string;
+
+  beforeAll(async () => {
+    spa = await serveSpa();
+    // Real time: the browser and the API talk on their own; nothing here waits on the clock.
+    api = await startTestServer({ AUTH_COOKIE_MODE: 'true', AUTH_COOKIE_SECURE: 'false', CORS_ORIGINS: spa.origin });
+    userDataDir = mkdtempSync(join(tmpdir(), 'spa-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await api?.close();
+    await new Promise((done) => spa?.server.close(done));
+  });
+
+  it('signs up, logs in, stays logged in across a reload through the HttpOnly cookie, and logs out', async () => {
+    const page = await context.newPage();
+    const url = `${spa.origin}/?api=${encodeURIComponent(api.url)}`;
+    await page.goto(url);
+    // No cookie yet: the start-up refresh fails and the page says so.
+    await waitForText(page, 'error', 'REFRESH_TOKEN_MISSING');
+    expect(await textOf(page, 'status')).toBe('logged out');
+
+    await page.fill('#signup [name=name]', 'Ada');
+    await page.fill('#signup [name=email]', 'ada@example.com');
+    await page.fill('#signup [name=password]', 'correct horse battery');
+    await page.click('#signup button');
+    await waitForText(page, 'status', 'logged in as ada@example.com');
+
+    await page.fill('#login [name=email]', 'ada@example.com');
+    await page.fill('#login [name=password]', 'correct horse battery');
+    await page.click('#login button');
+    await waitForText(page, 'status', 'logged in as ada@example.com');
+    await page.click('#me-button');
+    await waitForText(page, 'me', 'ada@example.com');
+
+    // The access token was only in memory: after a reload, the refresh cookie alone logs the page back in.
+    await page.reload();
+    await waitForText(page, 'me', 'ada@example.com');
+    expect(await textOf(page, 'status')).toBe('logged in as ada@example.com');
+
+    // The browser holds the cookie, HttpOnly and SameSite=Strict on /graphql …
+    const cookies = await context.cookies(api.url);
+    expect(cookies.map(({ name, httpOnly, sameSite, path }) => ({ name, httpOnly, sameSite, path }))).toEqual([
+      { name: 'refresh_token', httpOnly: true, sameSite: 'Strict', path: '/graphql' },
+    ]);
+    // … and JavaScript cannot see it: not from the app, and not from a page inside the cookie's scope.
+    expect(await page.evaluate('document.cookie')).not.toContain('refresh_token');
+    const probe = await context.newPage();
+    await probe.goto(`${spa.origin}/graphql/probe`);
+    expect((await context.cookies(`${spa.origin}/graphql/probe`)).map((cookie) => cookie.name)).toContain('refresh_token');
+    expect(await probe.evaluate('document.cookie')).not.toContain('refresh_token');
+    await probe.close();
+
+    await page.click('#logout-button');
+    await waitForText(page, 'status', 'logged out');
+    expect(await context.cookies(api.url)).toEqual([]);
+    await page.click('#me-button');
+    await waitForText(page, 'error', 'UNAUTHENTICATED');
+    expect(await textOf(page, 'me')).toBe('');
+
+    // And the session is gone for good: a reload does not log back in.
+    await page.reload();
+    await waitForText(page, 'error', 'REFRESH_TOKEN_MISSING');
+    expect(await textOf(page, 'status')).toBe('logged out');
+  });
+});

@@ -1,0 +1,32 @@
+// Debian's chromium, driven by playwright-core. Where it is not installed the browser tests are skipped
+// with a loud message, so `npm test` passes on a laptop; under CI=true a missing browser is a failure.
+import { spawnSync } from 'node:child_process';
+
+/** The chromium binary on PATH, or undefined. */
+export function findChromium(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).stdout.trim();
+  return found.split('\n')[0] || undefined;
+}
+
+/** The flags the browser tests run chromium with (no sandbox: CI runs as root in a container). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+export function describeWithChromium(title: string, body: (executablePath: string) => void): void {
+  const executablePath = findChromium();
+  if (executablePath) {
+    describe(title, () => body(executablePath));
+    return;
+  }
+  const message = 'chromium is not installed (apt-get install -y chromium)';
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it('needs chromium', () => {
+        throw new Error(`${message}: under CI=true this is a failure, not a skip`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`\n!!! SKIPPED "${title}": ${message}. Install it to run these tests (CI always does).\n`);
+  describe.skip(title, () => body(''));
+}
