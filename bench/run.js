@@ -172,7 +172,7 @@ async function seed(dbPath, count, hash) {
 function row1TokenVerify() {
   const settings = { algorithm: 'HS256', secret: SECRET, issuer: 'bench', audience: 'bench', accessTtlSeconds: 900, clockToleranceSeconds: 0 };
   const tokens = createTokenService(settings, { now: () => Date.now() });
-  const { token } = tokens.signAccessToken({ id: randomUUID(), role: 'USER' });
+  const { token } = tokens.signAccessToken({ id: randomUUID(), role: 'USER' }, randomUUID());
   if (!tokens.verifyAccessToken(token).ok) throw new Error('the bench token does not verify');
   const signingInput = token.slice(0, token.lastIndexOf('.'));
   const secret = Buffer.from(SECRET, 'utf8');
