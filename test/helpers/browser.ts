@@ -1,6 +1,7 @@
 // Debian's chromium, driven by playwright-core. Where it is not installed the browser tests are skipped
 // with a loud message, so `npm test` passes on a laptop; under CI=true a missing browser is a failure.
 import { spawnSync } from 'node:child_process';
+import { describeWhenAvailable } from './services';
 
 /** The chromium binary on PATH, or undefined. */
 export function findChromium(): string | undefined {
@@ -13,20 +14,5 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 export function describeWithChromium(title: string, body: (executablePath: string) => void): void {
   const executablePath = findChromium();
-  if (executablePath) {
-    describe(title, () => body(executablePath));
-    return;
-  }
-  const message = 'chromium is not installed (apt-get install -y chromium)';
-  if (process.env.CI === 'true') {
-    describe(title, () => {
-      it('needs chromium', () => {
-        throw new Error(`${message}: under CI=true this is a failure, not a skip`);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`\n!!! SKIPPED "${title}": ${message}. Install it to run these tests (CI always does).\n`);
-  describe.skip(title, () => body(''));
+  describeWhenAvailable(Boolean(executablePath), 'chromium is not installed (apt-get install -y chromium)', title, () => body(executablePath ?? ''));
 }

@@ -15,24 +15,38 @@ function reachable(host: string, port: number): boolean {
   return probed.get(key) as boolean;
 }
 
-/** `describe` when the service answers; otherwise a loud skip (or, under CI, a failure). */
-export function describeWithService(service: { name: string; host: string; port: number }, title: string, body: () => void): void {
-  if (reachable(service.host, service.port)) {
+/**
+ * `describe` when what the tests need is there. Otherwise the one sanctioned skip of this suite: a loud
+ * one on a contributor's machine, so `npm test` still passes there; under CI=true a failure instead.
+ */
+export function describeWhenAvailable(available: boolean, missing: string, title: string, body: () => void): void {
+  if (available) {
     describe(title, body);
     return;
   }
-  const message = `${service.name} is not reachable at ${service.host}:${service.port}`;
   if (process.env.CI === 'true') {
     describe(title, () => {
-      it(`needs ${service.name}`, () => {
-        throw new Error(`${message}: under CI=true this is a failure, not a skip`);
+      it('has what it needs', () => {
+        throw new Error(`${missing}: under CI=true this is a failure, not a skip`);
       });
     });
     return;
   }
   // eslint-disable-next-line no-console
-  console.warn(`\n!!! SKIPPED "${title}": ${message}. Start it to run these tests (CI always does).\n`);
+  console.warn(`\n!!! SKIPPED "${title}": ${missing}. Install or start it to run these tests (CI always does).\n`);
   describe.skip(title, body);
+}
+
+/** The same rule for single tests inside a describe that otherwise runs: `it`, or a loudly skipped `it`. */
+export function itWhenAvailable(available: boolean, missing: string): jest.It {
+  if (available || process.env.CI === 'true') return it;
+  // eslint-disable-next-line no-console
+  console.warn(`\n!!! SKIPPING the tests that need it: ${missing}. Install it to run them (CI always does).\n`);
+  return it.skip;
+}
+
+export function describeWithService(service: { name: string; host: string; port: number }, title: string, body: () => void): void {
+  describeWhenAvailable(reachable(service.host, service.port), `${service.name} is not reachable at ${service.host}:${service.port}`, title, body);
 }
 
 export const REDIS = { name: 'Redis', host: '127.0.0.1', port: 6379, url: 'redis://127.0.0.1:6379' };

@@ -13,6 +13,7 @@ import { TestClock } from '../helpers/clock';
 import { decodeHeader, decodePayload, forgeToken, signWithKey } from '../helpers/jwt';
 import { keyPair, privatePem, publicPem } from '../helpers/keys';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
+import { itWhenAvailable } from '../helpers/services';
 
 const ISSUER = 'https://auth.example.test';
 const AUDIENCE = 'interop-clients';
@@ -39,12 +40,8 @@ function jwksUrl(server: TestServer): string {
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const PYJWT_MISSING = `PyJWT is not importable by ${SYSTEM_PYTHON}: install Debian's python3-jwt (apt-get install -y python3-jwt; .ci/run does it)`;
 const pyjwtAvailable = spawnSync(SYSTEM_PYTHON, ['-c', 'import jwt, cryptography'], { stdio: 'ignore' }).status === 0;
-if (!pyjwtAvailable && process.env.CI !== 'true') {
-  // Skipping is allowed on a developer's machine, but never silently; under CI the tests run and fail instead.
-  // eslint-disable-next-line no-console
-  console.warn(`\n!!!!!!!!!!\n!!! SKIPPING the PyJWT interoperability tests. ${PYJWT_MISSING}\n!!!!!!!!!!\n`);
-}
-const itWithPyJWT = pyjwtAvailable || process.env.CI === 'true' ? it : it.skip;
+// Skipped on a developer's machine without it, never silently; under CI the tests run and fail instead.
+const itWithPyJWT = itWhenAvailable(pyjwtAvailable, PYJWT_MISSING);
 
 const PYJWT_VERIFY = `
 import json, sys, jwt
