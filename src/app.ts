@@ -24,6 +24,7 @@ import { createClientIpResolver } from './security/client-ip';
 import { createAuthLimits } from './security/limits';
 import { parseOptions, validationRules } from './security/query-limits';
 import { createRotationKey } from './sessions/refresh-tokens';
+import { createSessionLookup } from './sessions/session-lookup';
 import { SessionService } from './sessions/session.service';
 import { UserService } from './users/user.service';
 
@@ -95,7 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
   // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
-  const sessions = new SessionService(config.sessions, rotation, clock);
+  const sessions = new SessionService(config.sessions, rotation, clock, createSessionLookup(orm));
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const schema = buildAppSchema({ auth, users, sessions, refreshTransport });

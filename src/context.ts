@@ -5,17 +5,16 @@ import { readAccessToken } from './auth/bearer';
 import type { TokenService } from './auth/tokens';
 import type { AuthReason } from './errors';
 import type { HttpExchange } from './http/cookies';
-import type { Session } from './sessions/session.entity';
+import type { CurrentSession, Viewer } from './sessions/session-lookup';
 import type { SessionService } from './sessions/session.service';
-import type { User } from './users/user.entity';
 
 export interface Context {
   /** A fork of the EntityManager for this request only. */
   em: EntityManager;
-  /** The authenticated user, loaded from the database for this request (its role is the one that counts). */
-  user?: User;
+  /** The authenticated user, read from the database for this request (its role is the one that counts). */
+  user?: Viewer;
   /** The access token's session, checked active for this request; set whenever user is. */
-  session?: Session;
+  session?: CurrentSession;
   /** Why there is no user; undefined when there is one. */
   authFailure?: AuthReason;
   requestId: string;

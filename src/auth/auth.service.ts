@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { AuthLimits } from '../security/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
 import type { Session } from '../sessions/session.entity';
+import type { CurrentSession, Viewer } from '../sessions/session-lookup';
 import type { IssuedRefresh, SessionService } from '../sessions/session.service';
 import { User } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
@@ -110,7 +111,7 @@ export class AuthService {
     return { user, access, refresh: rotation.refresh, session };
   }
 
-  async logout(em: EntityManager, user: User, session: Session, scope: LogoutScope, meta: RequestMeta): Promise<void> {
+  async logout(em: EntityManager, user: Viewer, session: CurrentSession, scope: LogoutScope, meta: RequestMeta): Promise<void> {
     if (scope === LogoutScope.LOCAL) await this.sessions.revoke(em, session);
     else await this.sessions.revokeAllOf(em, user, scope === LogoutScope.OTHERS ? session : undefined);
     this.event('logout', meta, { userId: user.publicId, sessionId: session.publicId, scope });
@@ -123,7 +124,7 @@ export class AuthService {
    */
   async changePassword(
     em: EntityManager,
-    viewer: User,
+    viewer: Viewer,
     input: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
   ): Promise<AuthResult> {
@@ -147,7 +148,7 @@ export class AuthService {
     return result;
   }
 
-  async revokeSession(em: EntityManager, viewer: User, sessionId: string, meta: RequestMeta): Promise<boolean> {
+  async revokeSession(em: EntityManager, viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<boolean> {
     const ended = await this.sessions.revokeById(em, viewer, sessionId);
     if (ended) this.event('session.revoked', meta, { userId: viewer.publicId, sessionId });
     return ended;

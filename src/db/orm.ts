@@ -1,22 +1,26 @@
 // The ORM: one place that knows which database and which migrations.
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { RefreshToken, Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 import { migrationsList } from './migrations';
 
+// WAL lets readers proceed while one writer writes (and other processes read); busy_timeout waits for a
+// lock instead of failing at once.
+const PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON'];
+
 interface SqliteConnection {
-  exec(sql: string, callback: (error: Error | null) => void): void;
+  pragma(sql: string): unknown;
 }
 
 /**
  * Open the database and bring its schema up to date with the committed migrations
  * (unless `migrate` is false: cluster workers, whose primary has migrated before forking them).
  */
-export async function initORM(dbPath: string, log: (message: string) => void, migrate = true): Promise<MikroORM<SqliteDriver>> {
-  const orm = await MikroORM.init<SqliteDriver>({
-    driver: SqliteDriver,
+export async function initORM(dbPath: string, log: (message: string) => void, migrate = true): Promise<MikroORM<BetterSqliteDriver>> {
+  const orm = await MikroORM.init<BetterSqliteDriver>({
+    driver: BetterSqliteDriver,
     dbName: dbPath,
     entities: [User, Session, RefreshToken],
     extensions: [Migrator],
@@ -28,11 +32,13 @@ export async function initORM(dbPath: string, log: (message: string) => void, mi
     colors: false,
     logger: log,
     pool: {
-      // WAL lets readers proceed while one writer writes; busy_timeout waits for a lock instead of failing at once.
       afterCreate: (connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) => {
-        connection.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;', (error) =>
-          done(error, connection),
-        );
+        try {
+          for (const pragma of PRAGMAS) connection.pragma(pragma);
+          done(null, connection);
+        } catch (error) {
+          done(error as Error, connection);
+        }
       },
     },
   });

@@ -39,10 +39,11 @@ export class Session {
 
   @Property({ type: 'datetime', nullable: true })
   revokedAt?: Date | null;
+}
 
-  isActive(now: Date): boolean {
-    return !this.revokedAt && now < this.expiresAt && now < this.absoluteExpiresAt;
-  }
+/** Not revoked, and neither its refresh expiry nor its absolute expiry has passed. */
+export function isSessionActive(session: Pick<Session, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
+  return !session.revokedAt && now < session.expiresAt && now < session.absoluteExpiresAt;
 }
 
 /** A refresh token: only its SHA-256 hash is stored. All tokens of one session form its rotation family. */

@@ -9,7 +9,8 @@ import { AuthReason, badUserInput, InputReason } from '../errors';
 import { Role } from '../users/role';
 import { User } from '../users/user.entity';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
-import { RefreshToken, Session } from './session.entity';
+import { isSessionActive, RefreshToken, Session } from './session.entity';
+import type { CurrentSession, SessionLookup, Viewer } from './session-lookup';
 
 const MAX_USER_AGENT_CHARS = 512;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -37,7 +38,7 @@ export type Rotation =
   | { kind: 'reused'; session: Session }
   | { kind: 'refused'; reason: AuthReason };
 
-export type SessionCheck = { ok: true; user: User; session: Session } | { ok: false; reason: AuthReason };
+export type SessionCheck = { ok: true; user: Viewer; session: CurrentSession } | { ok: false; reason: AuthReason };
 
 export interface ClientMeta {
   ip: string;
@@ -49,6 +50,7 @@ export class SessionService {
     private readonly settings: Config['sessions'],
     private readonly rotation: RotationKey,
     private readonly clock: Clock,
+    private readonly lookup: SessionLookup,
   ) {}
 
   private now(): Date {
@@ -128,36 +130,38 @@ export class SessionService {
   }
 
   /**
-   * The per-request check: one indexed lookup (session by public id, joined with its user).
-   * Only when the session is gone does a second query tell a deleted user from a deleted session.
+   * The per-request check: one indexed read of the session joined with its user, never cached (see
+   * session-lookup.ts). Only when the session is gone does a second query tell a deleted user from a
+   * deleted session.
    */
   async check(em: EntityManager, claims: AccessClaims): Promise<SessionCheck> {
-    const session = await em.findOne(Session, { publicId: claims.sid }, { populate: ['user'] });
-    if (!session) {
+    const found = await this.lookup(claims.sid);
+    if (!found) {
       const userExists = (await em.count(User, { publicId: claims.sub })) > 0;
       return { ok: false, reason: userExists ? AuthReason.TOKEN_REVOKED : AuthReason.USER_NOT_FOUND };
     }
-    if (session.user.publicId !== claims.sub) return { ok: false, reason: AuthReason.TOKEN_INVALID };
-    if (!session.isActive(this.now())) return { ok: false, reason: AuthReason.TOKEN_REVOKED };
-    return { ok: true, user: session.user, session };
+    const { session, user } = found;
+    if (user.publicId !== claims.sub) return { ok: false, reason: AuthReason.TOKEN_INVALID };
+    if (!isSessionActive(session, this.now())) return { ok: false, reason: AuthReason.TOKEN_REVOKED };
+    return { ok: true, user, session: { id: session.id, publicId: session.publicId } };
   }
 
   /** The user's sessions that can still be used, most recently used first. */
-  async listActive(em: EntityManager, user: User): Promise<Session[]> {
+  async listActive(em: EntityManager, user: Pick<User, 'id'>): Promise<Session[]> {
     const now = this.now();
     return em.find(
       Session,
-      { user, revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } },
+      { user: user.id, revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } },
       { orderBy: { lastUsedAt: 'desc', id: 'desc' } },
     );
   }
 
-  async revoke(em: EntityManager, session: Session): Promise<boolean> {
+  async revoke(em: EntityManager, session: Pick<Session, 'id'>): Promise<boolean> {
     return (await em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: this.now() })) > 0;
   }
 
   /** End the user's sessions, all of them or all but `except`. Returns how many were ended. */
-  async revokeAllOf(em: EntityManager, user: User, except?: Session): Promise<number> {
+  async revokeAllOf(em: EntityManager, user: Pick<User, 'id'>, except?: Pick<Session, 'id'>): Promise<number> {
     return em.nativeUpdate(
       Session,
       { user: user.id, revokedAt: null, ...(except ? { id: { $ne: except.id } } : {}) },
@@ -166,7 +170,7 @@ export class SessionService {
   }
 
   /** End one session by its public id: the viewer's own, or anyone's for an ADMIN. Someone else's is NOT_FOUND to a USER. */
-  async revokeById(em: EntityManager, viewer: User, publicId: string): Promise<boolean> {
+  async revokeById(em: EntityManager, viewer: Pick<User, 'id' | 'role'>, publicId: string): Promise<boolean> {
     const session = UUID.test(publicId) ? await em.findOne(Session, { publicId }) : null;
     if (!session || (session.user.id !== viewer.id && viewer.role !== Role.ADMIN)) {
       throw badUserInput('No session of yours has this id', InputReason.NOT_FOUND, { id: 'No session of yours has this id' });

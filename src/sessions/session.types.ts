@@ -34,7 +34,7 @@ export class SessionView {
   current!: boolean;
 }
 
-export function toSessionView(session: Session, current: Session | undefined): SessionView {
+export function toSessionView(session: Session, current: Pick<Session, 'id'> | undefined): SessionView {
   return {
     id: session.publicId,
     createdAt: session.createdAt,

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger';
 import { createAuthLimits } from '../../src/security/limits';
 import { UserService } from '../../src/users/user.service';
 import { createRotationKey } from '../../src/sessions/refresh-tokens';
+import { createSessionLookup } from '../../src/sessions/session-lookup';
 import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { describeWithService, REDIS } from '../helpers/services';
@@ -179,7 +180,7 @@ describe('a limited call does no password work', () => {
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
     const users = new UserService(counting, new TestClock());
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, new TestClock());
+    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createSessionLookup(orm));
     const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {

@@ -9,6 +9,7 @@ import {
   type RefreshTokenMutation,
 } from '../../src/client/graphql';
 import { RefreshToken, Session } from '../../src/sessions/session.entity';
+import { SESSION_LOOKUP_SQL } from '../../src/sessions/session-lookup';
 import { Role } from '../../src/users/role';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, LogCapture, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
@@ -57,7 +58,7 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
 }
 
 describe('the per-request session check', () => {
-  it('costs one query: the session joined with its user', async () => {
+  it('reads the session and its user with no ORM query: one prepared statement', async () => {
     const user = await signUp(server);
     const orm = server.app.orm;
     const logger = orm.config.getLogger();
@@ -74,8 +75,37 @@ describe('the per-request session check', () => {
       orm.config.set('debug', false);
       log.mockRestore();
     }
-    expect(queries).toHaveLength(1);
-    expect(queries[0]).toMatch(/from `sessions` .* join `users`/);
+    expect(queries).toEqual([]);
+  });
+
+  it('finds the session by its unique index and the user by primary key', async () => {
+    const plan = (await server.app.orm.em.getConnection().execute(`explain query plan ${SESSION_LOOKUP_SQL}`, ['x'])) as { detail: string }[];
+    expect(plan.map((step) => step.detail)).toEqual([
+      expect.stringMatching(/^SEARCH s USING INDEX sessions_public_id_unique \(public_id=\?\)$/),
+      expect.stringMatching(/^SEARCH u USING INTEGER PRIMARY KEY \(rowid=\?\)$/),
+    ]);
+  });
+
+  it('waits for a transaction in progress and never sees its uncommitted writes', async () => {
+    const user = await signUp(server);
+    const sid = decodePayload(user.token).sid as string;
+    await expectWorks(user.token);
+    let during: Promise<GraphQLResponse<{ me: { id: string } }>> | undefined;
+    let settledDuring = false;
+    await expect(
+      server.app.orm.em.fork().transactional(async (tx) => {
+        await tx.nativeUpdate(Session, { publicId: sid }, { revokedAt: new Date() });
+        during = me(user.token);
+        void during.then(() => (settledDuring = true));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(settledDuring).toBe(false);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    // The revocation was rolled back: the request that waited for it sees an active session.
+    const res = await during!;
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.me.id).toBe(user.id);
   });
 });
 
