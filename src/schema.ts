@@ -41,10 +41,9 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
     container,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [denyByDefault],
     validate: false,
   });
-  return withGuardDirectives(schema);
+  return withGuardDirectives(denyByDefault(schema));
 }
 
 /** The SDL as committed in schema/schema.graphql: sorted, with the guard directives on each field. */

