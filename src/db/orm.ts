@@ -10,8 +10,24 @@ import { migrationsList } from './migrations';
 // lock instead of failing at once.
 const PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON'];
 
-interface SqliteConnection {
+export interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+}
+
+/** The part of a better-sqlite3 connection used here. */
+export interface SqliteConnection {
   pragma(sql: string): unknown;
+  prepare(sql: string): SqliteStatement;
+  /** True between BEGIN and COMMIT/ROLLBACK. */
+  readonly inTransaction: boolean;
+}
+
+// The pool holds one connection; this remembers it (and its replacement, should the pool ever make one).
+const connections = new WeakMap<MikroORM, { current?: SqliteConnection }>();
+
+/** The ORM's SQLite connection, for reads that must not wait for the pool (see sessions/session-lookup.ts). */
+export function connectionOf(orm: MikroORM): SqliteConnection | undefined {
+  return connections.get(orm)?.current;
 }
 
 /**
@@ -19,6 +35,7 @@ interface SqliteConnection {
  * (unless `migrate` is false: cluster workers, whose primary has migrated before forking them).
  */
 export async function initORM(dbPath: string, log: (message: string) => void, migrate = true): Promise<MikroORM<BetterSqliteDriver>> {
+  const holder: { current?: SqliteConnection } = {};
   const orm = await MikroORM.init<BetterSqliteDriver>({
     driver: BetterSqliteDriver,
     dbName: dbPath,
@@ -35,6 +52,7 @@ export async function initORM(dbPath: string, log: (message: string) => void, mi
       afterCreate: (connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) => {
         try {
           for (const pragma of PRAGMAS) connection.pragma(pragma);
+          holder.current = connection;
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);
@@ -42,6 +60,7 @@ export async function initORM(dbPath: string, log: (message: string) => void, mi
       },
     },
   });
+  connections.set(orm, holder);
   if (migrate) await orm.getMigrator().up();
   return orm;
 }
