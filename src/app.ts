@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
@@ -119,6 +119,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stopOnTerminationSignals: false,
     plugins: [
       errorReporting(logger),
+      // No response here may be cached (they carry tokens and per-user data): the handler sends
+      // Cache-Control: no-store on every one. Apollo's cache-control plugin would reach the same header by
+      // inspecting every resolved field of every request.
+      ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });

@@ -81,6 +81,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(
       context: contextFunction,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.setHeader('cache-control', 'no-store');
     if (cookies.length > 0) res.setHeader('set-cookie', cookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

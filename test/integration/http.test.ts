@@ -52,6 +52,23 @@ it('gives every response a request id, and echoes a sane incoming one', async ()
   expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 });
 
+it('marks every GraphQL response Cache-Control: no-store: tokens, user data and errors alike', async () => {
+  const user = await signUp(server);
+  const responses = [
+    await post(JSON.stringify({ query: '{ __typename }' })),
+    await post(JSON.stringify({ query: '{ me { id } }' }), { 'content-type': 'application/json', authorization: `Bearer ${user.token}` }),
+    await post(JSON.stringify({ query: '{ me { id } }' })),
+    await post(JSON.stringify({ query: '{ nope }' })),
+    await post(
+      JSON.stringify({
+        query: 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }',
+        variables: { input: { email: user.email, password: 'wrong password 1' } },
+      }),
+    ),
+  ];
+  expect(responses.map((res) => res.headers.get('cache-control'))).toEqual(Array(responses.length).fill('no-store'));
+});
+
 describe('an unexpected error', () => {
   it('is masked as INTERNAL_SERVER_ERROR with the request id, and no internals', async () => {
     const { token } = await signUp(server);
