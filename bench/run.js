@@ -10,6 +10,7 @@ const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync 
 const { availableParallelism, cpus, tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
+const Database = require('better-sqlite3');
 const bcrypt = require('bcryptjs');
 
 const root = resolve(__dirname, '..');
@@ -437,21 +438,12 @@ async function comparePeer(dbPath, hash, ME, token) {
   const peerDb = join(scratch, 'peer.db');
   const peer = await startPeer(peerDb, workers);
   try {
-    const sqlite3 = require('sqlite3');
-    const db = new sqlite3.Database(peerDb);
-    const run = (sql, params = []) => new Promise((ok, fail) => db.run(sql, params, (error) => (error ? fail(error) : ok())));
-    await run('begin');
-    for (let from = 0; from < S.users; from += 500) {
-      const rows = [];
-      const params = [];
-      for (let i = from; i < Math.min(S.users, from + 500); i += 1) {
-        rows.push('(?, ?, ?, ?)');
-        params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
-      }
-      await run(`insert into user (public_id, name, email, password) values ${rows.join(', ')}`, params);
-    }
-    await run('commit');
-    await new Promise((ok) => db.close(ok));
+    const db = new Database(peerDb);
+    const insert = db.prepare('insert into user (public_id, name, email, password) values (?, ?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < S.users; i += 1) insert.run(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
+    })();
+    db.close();
     const signup = await fetch(`${peer.base}/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
