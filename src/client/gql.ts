@@ -14,26 +14,28 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": typeof types.ChangePasswordDocument,
-    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": typeof types.LoginDocument,
+    "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}": typeof types.ChangePasswordDocument,
+    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}": typeof types.UserFieldsFragmentDoc,
+    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.LoginDocument,
     "mutation Logout($scope: LogoutScope) {\n  logout(scope: $scope)\n}": typeof types.LogoutDocument,
-    "query Me {\n  me {\n    id\n    name\n    email\n    role\n    createdAt\n  }\n}": typeof types.MeDocument,
-    "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": typeof types.RefreshTokenDocument,
+    "query Me {\n  me {\n    ...UserFields\n  }\n}": typeof types.MeDocument,
+    "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RefreshTokenDocument,
     "query Sessions {\n  sessions {\n    id\n    createdAt\n    lastUsedAt\n    expiresAt\n    userAgent\n    current\n  }\n}": typeof types.SessionsDocument,
-    "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    id\n    name\n    email\n    role\n  }\n}": typeof types.SetUserRoleDocument,
-    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": typeof types.SignupDocument,
-    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}": typeof types.UsersDocument,
+    "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}": typeof types.SetUserRoleDocument,
+    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.SignupDocument,
+    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      ...UserFields\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}": typeof types.UsersDocument,
 };
 const documents: Documents = {
-    "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": types.ChangePasswordDocument,
-    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": types.LoginDocument,
+    "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}": types.ChangePasswordDocument,
+    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}": types.UserFieldsFragmentDoc,
+    "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.LoginDocument,
     "mutation Logout($scope: LogoutScope) {\n  logout(scope: $scope)\n}": types.LogoutDocument,
-    "query Me {\n  me {\n    id\n    name\n    email\n    role\n    createdAt\n  }\n}": types.MeDocument,
-    "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": types.RefreshTokenDocument,
+    "query Me {\n  me {\n    ...UserFields\n  }\n}": types.MeDocument,
+    "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}": types.RefreshTokenDocument,
     "query Sessions {\n  sessions {\n    id\n    createdAt\n    lastUsedAt\n    expiresAt\n    userAgent\n    current\n  }\n}": types.SessionsDocument,
-    "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    id\n    name\n    email\n    role\n  }\n}": types.SetUserRoleDocument,
-    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}": types.SignupDocument,
-    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}": types.UsersDocument,
+    "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}": types.SetUserRoleDocument,
+    "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.SignupDocument,
+    "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      ...UserFields\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}": types.UsersDocument,
 };
 
 /**
@@ -53,11 +55,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"): (typeof documents)["mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"];
+export function graphql(source: "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"): (typeof documents)["mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"];
+export function graphql(source: "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -65,11 +71,11 @@ export function graphql(source: "mutation Logout($scope: LogoutScope) {\n  logou
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Me {\n  me {\n    id\n    name\n    email\n    role\n    createdAt\n  }\n}"): (typeof documents)["query Me {\n  me {\n    id\n    name\n    email\n    role\n    createdAt\n  }\n}"];
+export function graphql(source: "query Me {\n  me {\n    ...UserFields\n  }\n}"): (typeof documents)["query Me {\n  me {\n    ...UserFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"): (typeof documents)["mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"];
+export function graphql(source: "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -77,15 +83,15 @@ export function graphql(source: "query Sessions {\n  sessions {\n    id\n    cre
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    id\n    name\n    email\n    role\n  }\n}"): (typeof documents)["mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    id\n    name\n    email\n    role\n  }\n}"];
+export function graphql(source: "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}"): (typeof documents)["mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"): (typeof documents)["mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    accessToken\n    tokenType\n    expiresIn\n    refreshToken\n    refreshExpiresIn\n    user {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n  }\n}"];
+export function graphql(source: "mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...AuthPayloadFields\n  }\n}"): (typeof documents)["mutation Signup($input: SignupInput!) {\n  signup(input: $input) {\n    ...AuthPayloadFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}"): (typeof documents)["query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      id\n      name\n      email\n      role\n      createdAt\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}"];
+export function graphql(source: "query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      ...UserFields\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}"): (typeof documents)["query Users($first: Int, $after: String) {\n  users(first: $first, after: $after) {\n    nodes {\n      ...UserFields\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    totalCount\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
