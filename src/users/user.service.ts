@@ -25,14 +25,10 @@ function emailTaken(): Error {
   return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
 }
 
-/** Told after every committed write that can change who a user is (role, existence, password). */
-export type UserChangeListener = (publicId: string) => void;
-
 export class UserService {
   constructor(
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-    private readonly onUserChanged: UserChangeListener = () => undefined,
   ) {}
 
   /** Validate, hash and store a new user. Email uniqueness is enforced by the unique index, so races give one user. */
@@ -100,7 +96,6 @@ export class UserService {
       throw badUserInput('The last ADMIN cannot be deleted', InputReason.LAST_ADMIN, { id: 'The last ADMIN cannot be deleted' });
     }
     const deleted = await em.nativeDelete(User, { id: user.id });
-    this.onUserChanged(publicId);
     return deleted > 0;
   }
 
@@ -112,7 +107,6 @@ export class UserService {
     user.role = role;
     user.updatedAt = new Date(this.clock.now());
     await em.flush();
-    this.onUserChanged(user.publicId);
     return user;
   }
 
@@ -121,7 +115,5 @@ export class UserService {
     user.passwordHash = passwordHash;
     user.updatedAt = new Date(this.clock.now());
     await em.flush();
-    this.onUserChanged(user.publicId);
   }
-
 }

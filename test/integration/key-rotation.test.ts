@@ -1,6 +1,6 @@
 // The keys:* commands run as real processes (the compiled dist/cli/keys.js, as npm run does), and a
 // rotation carried out with them against the real server: nobody is logged out, and the JWKS follows.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,11 @@ import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify, type JWK } from 
 import { TestClock } from '../helpers/clock';
 import { decodeHeader } from '../helpers/jwt';
 import { privatePem } from '../helpers/keys';
+import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 
 const root = resolve(__dirname, '../..');
 const KEYS_CLI = resolve(root, 'dist/cli/keys.js');
-const MAIN = resolve(root, 'dist/main.js');
 
 let scratch: string;
 let dir: string;
@@ -217,38 +217,8 @@ describe('npm start (dist/main.js) with signing keys', () => {
 });
 
 describe('npm start (dist/main.js) from a keys directory', () => {
-  function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; lines: () => Record<string, unknown>[] }> {
-    const child = spawn(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env }) });
-    let output = '';
-    const lines = () =>
-      output
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('"msg":"ready"')) {
-          clearTimeout(timer);
-          child.stdout?.off('data', onData);
-          // Let the line after "ready" (the grace-window warning) arrive too.
-          child.stdout?.on('data', (more: Buffer) => (output += more.toString()));
-          resolvePromise({ child, lines });
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-    });
-  }
-
-  function stop(child: ChildProcess): Promise<number | null> {
-    return new Promise((resolvePromise) => {
-      child.removeAllListeners('exit');
-      child.on('exit', (code) => resolvePromise(code));
-      child.kill('SIGTERM');
-    });
+  function startServer(env: Record<string, string>): Promise<RunningServer> {
+    return startMain(scratch, cleanEnv({ PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env }));
   }
 
   it('starts in production with no JWT_SECRET, logs the signing kid, makes no dev secret, and serves the JWKS', async () => {

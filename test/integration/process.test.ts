@@ -1,14 +1,14 @@
 // The compiled server and the user:create command, run as real processes the way the README says.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { forgeToken } from '../helpers/jwt';
+import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
 import { errorOf, startTestServer, TEST_PASSWORD } from '../helpers/server';
 
 const root = resolve(__dirname, '../..');
-const MAIN = resolve(root, 'dist/main.js');
 const CREATE_USER = resolve(root, 'dist/cli/create-user.js');
 
 let scratch: string;
@@ -22,38 +22,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...rest, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...extra };
 }
 
-interface Running {
-  child: ChildProcess;
-  ready: Record<string, unknown>;
-  output: () => string;
-}
-
-function startServer(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv(env) });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const line of output.split('\n')) {
-        if (line.includes('"msg":"ready"')) {
-          clearTimeout(timer);
-          resolvePromise({ child, ready: JSON.parse(line), output: () => output });
-        }
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolvePromise) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolvePromise(code));
-    child.kill('SIGTERM');
-  });
+function startServer(env: Record<string, string>): Promise<RunningServer> {
+  return startMain(scratch, cleanEnv(env));
 }
 
 describe('npm start (dist/main.js)', () => {

@@ -1,0 +1,51 @@
+// The compiled server as a real child process: start it, wait for its "ready" line, stop it with SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const MAIN = resolve(__dirname, '../../dist/main.js');
+
+export interface RunningServer {
+  child: ChildProcess;
+  /** The "ready" log line. */
+  ready: Record<string, unknown>;
+  /** Everything it has written to stdout and stderr so far. */
+  output: () => string;
+  /** Its JSON log lines so far. */
+  lines: () => Record<string, unknown>[];
+}
+
+/** Spawn dist/main.js in `cwd` with exactly `env`; resolves on the "ready" line, rejects if it exits first. */
+export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const child = spawn(process.execPath, [MAIN], { cwd, env });
+  let output = '';
+  const lines = () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    let started = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = started ? undefined : output.split('\n').find((line) => line.includes('"msg":"ready"'));
+      if (ready) {
+        started = true;
+        clearTimeout(timer);
+        resolvePromise({ child, ready: JSON.parse(ready) as Record<string, unknown>, output: () => output, lines });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+/** SIGTERM, then the exit code. */
+export function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolvePromise) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolvePromise(code));
+    child.kill('SIGTERM');
+  });
+}
