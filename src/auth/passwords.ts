@@ -52,6 +52,9 @@ export function hashWorkerFile(): string {
   return file;
 }
 
+/** How much lower than the event loop the hash threads run (nice(2); needs the optional @napi-rs/nice that piscina brings). */
+export const HASH_WORKER_NICE = 10;
+
 export async function createPasswordHasher(options: HasherOptions): Promise<PasswordHasher> {
   const { cost, workers, queueMax } = options;
   const pool = new Piscina<HashTask, string | boolean>({
@@ -61,6 +64,9 @@ export async function createPasswordHasher(options: HasherOptions): Promise<Pass
     maxQueue: queueMax,
     // Workers stay up: spawning one costs more than a hash at low cost.
     idleTimeout: Number.MAX_SAFE_INTEGER,
+    // Hashing is throughput work, requests are latency work: when cores are short (a login storm on a
+    // small machine), the scheduler runs the event loop first. Linux nice values are per thread.
+    niceIncrement: HASH_WORKER_NICE,
   });
 
   let pending = 0;

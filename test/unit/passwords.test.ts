@@ -1,7 +1,8 @@
 // The password hasher: a pool of worker threads running bcryptjs, with a bounded queue.
 import bcrypt from 'bcryptjs';
 import { GraphQLError } from 'graphql';
-import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createPasswordHasher, HASH_WORKER_NICE, type PasswordHasher } from '../../src/auth/passwords';
 
 const opened: PasswordHasher[] = [];
 async function hasher(cost: number, workers = 1, queueMax = 32): Promise<PasswordHasher> {
@@ -90,6 +91,21 @@ describe('password hasher', () => {
     expect(pool.threads).toBe(0);
     await expect(pool.hash('a-password')).rejects.toThrow('closed');
     expect(pool.threads).toBe(0);
+  });
+
+  // Linux only: there nice is per thread and /proc shows it.
+  const onLinux = existsSync('/proc/self/task') ? it : it.skip;
+  onLinux('runs its threads HASH_WORKER_NICE below the event loop in CPU priority', async () => {
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const threadNices = () =>
+      readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')) }));
+    const main = niceOf(readFileSync('/proc/self/stat', 'utf8'));
+    const before = new Set(threadNices().map((thread) => thread.tid));
+    const pool = await hasher(4, 2);
+    await Promise.all([pool.hash('a-password'), pool.hash('b-password')]);
+    const added = threadNices().filter((thread) => !before.has(thread.tid) && thread.nice !== main);
+    expect(added.map((thread) => thread.nice)).toEqual([Math.min(19, main + HASH_WORKER_NICE), Math.min(19, main + HASH_WORKER_NICE)]);
+    expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(main);
   });
 
   it('hashes at the default cost of 12', async () => {
