@@ -11,6 +11,7 @@ import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { RefreshTransport } from './auth/refresh-transport';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
 import { createTokenService } from './auth/tokens';
+import { rememberVerified } from './auth/verified-tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
@@ -91,6 +92,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message), options.migrate ?? true);
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock, keys);
+  const verify = rememberVerified(tokens.verifyAccessToken, clock, config.jwt.clockToleranceSeconds);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const users = new UserService(hasher, clock);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
@@ -129,7 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
-    buildContext({ em: orm.em, tokens, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
+    buildContext({ em: orm.em, verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
   );
 
   async function health(res: ServerResponse): Promise<void> {

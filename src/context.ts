@@ -2,15 +2,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EntityManager } from '@mikro-orm/core';
 import { readAccessToken } from './auth/bearer';
-import type { TokenService } from './auth/tokens';
+import type { Verifier } from './auth/verified-tokens';
 import type { AuthReason } from './errors';
 import type { HttpExchange } from './http/cookies';
 import type { CurrentSession, Viewer } from './sessions/session-lookup';
 import type { SessionService } from './sessions/session.service';
 
 export interface Context {
-  /** A fork of the EntityManager for this request only. */
-  em: EntityManager;
+  /** A fork of the EntityManager for this request only, made on first use (most requests never need one). */
+  readonly em: EntityManager;
   /** The authenticated user, read from the database for this request (its role is the one that counts). */
   user?: Viewer;
   /** The access token's session, checked active for this request; set whenever user is. */
@@ -26,7 +26,7 @@ export interface Context {
 
 export interface ContextDeps {
   em: EntityManager;
-  tokens: TokenService;
+  verify: Verifier;
   sessions: SessionService;
 }
 
@@ -39,15 +39,20 @@ export async function buildContext(
   headers: IncomingHttpHeaders,
   request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
-  const em = deps.em.fork();
-  const { requestId, clientIp, http } = request;
+  let em: EntityManager | undefined;
+  const context: Context = {
+    get em() {
+      return (em ??= deps.em.fork());
+    },
+    ...request,
+  };
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return { em, authFailure: lookup.reason, requestId, clientIp, http };
+  if ('reason' in lookup) return Object.assign(context, { authFailure: lookup.reason });
 
-  const verified = deps.tokens.verifyAccessToken(lookup.token);
-  if (!verified.ok) return { em, authFailure: verified.reason, requestId, clientIp, http };
+  const verified = deps.verify(lookup.token);
+  if (!verified.ok) return Object.assign(context, { authFailure: verified.reason });
 
-  const checked = await deps.sessions.check(em, verified.claims);
-  if (!checked.ok) return { em, authFailure: checked.reason, requestId, clientIp, http };
-  return { em, user: checked.user, session: checked.session, requestId, clientIp, http };
+  const checked = await deps.sessions.check(() => context.em, verified.claims);
+  if (!checked.ok) return Object.assign(context, { authFailure: checked.reason });
+  return Object.assign(context, { user: checked.user, session: checked.session });
 }

@@ -134,10 +134,10 @@ export class SessionService {
    * session-lookup.ts). Only when the session is gone does a second query tell a deleted user from a
    * deleted session.
    */
-  async check(em: EntityManager, claims: AccessClaims): Promise<SessionCheck> {
+  async check(em: () => EntityManager, claims: AccessClaims): Promise<SessionCheck> {
     const found = await this.lookup(claims.sid);
     if (!found) {
-      const userExists = (await em.count(User, { publicId: claims.sub })) > 0;
+      const userExists = (await em().count(User, { publicId: claims.sub })) > 0;
       return { ok: false, reason: userExists ? AuthReason.TOKEN_REVOKED : AuthReason.USER_NOT_FOUND };
     }
     const { session, user } = found;
