@@ -3,9 +3,12 @@
 // SIGUSR2 resets the delay histogram, so the bench can measure one window (the login storm).
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { writeFileSync } = require('node:fs');
+const { isMainThread } = require('node:worker_threads');
 
+// Preloads run in worker threads too (the hash pool): there this would measure the hash thread's own
+// loop, blocked by bcrypt by design, and write it over the main thread's file under the same pid.
 const base = process.env.BENCH_PROBE_FILE;
-if (base) {
+if (base && isMainThread) {
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const file = `${base}.${process.pid}.json`;
