@@ -16,19 +16,19 @@ export class Session {
   @ManyToOne(() => User, { deleteRule: 'cascade' })
   user!: User;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt!: Date;
 
   /** Last login or refresh (not every request: that would be a write per request). */
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   lastUsedAt!: Date;
 
   /** When the current refresh token expires: moves forward with each refresh (sliding), never past absoluteExpiresAt. */
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   expiresAt!: Date;
 
   /** SESSION_MAX_AGE after login, whatever the refreshes. */
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   absoluteExpiresAt!: Date;
 
   @Property({ type: 'string', length: 512, nullable: true })
@@ -37,7 +37,7 @@ export class Session {
   @Property({ type: 'string', length: 64 })
   ip!: string;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
 }
 
@@ -60,13 +60,13 @@ export class RefreshToken {
   @Property({ type: 'string', length: 43, unique: true })
   tokenHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   expiresAt!: Date;
 
   /** When it was exchanged for its successor; a spent token presented after the grace interval is a reuse. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   rotatedAt?: Date | null;
 }

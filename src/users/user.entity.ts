@@ -27,9 +27,9 @@ export class User {
   @Enum({ items: () => Role, type: 'string' })
   role: Role = Role.USER;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   updatedAt!: Date;
 }

@@ -57,25 +57,57 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
   return em.count(RefreshToken, { session, rotatedAt: null });
 }
 
+/** The SQL the ORM runs while `action` runs. */
+async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
+  const orm = server.app.orm;
+  const logger = orm.config.getLogger();
+  const queries: string[] = [];
+  const log = jest.spyOn(logger, 'log').mockImplementation((namespace, message) => {
+    if (namespace === 'query') queries.push(message.replace(/ \[took .*$/, ''));
+  });
+  orm.config.set('debug', ['query']);
+  logger.setDebugMode(['query']);
+  try {
+    await action();
+  } finally {
+    logger.setDebugMode(false);
+    orm.config.set('debug', false);
+    log.mockRestore();
+  }
+  return queries;
+}
+
+describe('the SQL behind each operation', () => {
+  it('login reads the user and writes the new session and its refresh token: nothing else (no spurious UPDATE of users)', async () => {
+    const user = await signUp(server);
+    const queries = await queriesDuring(() => logIn(server, user.email));
+    expect(queries).toEqual([
+      expect.stringMatching(/^select .* from `users` .* where `u0`.`email` = \?/),
+      'begin',
+      expect.stringMatching(/^insert into `sessions` /),
+      expect.stringMatching(/^insert into `refresh_tokens` /),
+      'commit',
+    ]);
+  });
+
+  it('a refresh spends the token, stores its successor and moves the session on: nothing else', async () => {
+    const user = await signUp(server);
+    server.clock.advance(60);
+    const queries = await queriesDuring(() => refreshed(user.refreshToken!));
+    expect(queries.filter((query) => !query.startsWith('select'))).toEqual([
+      'begin',
+      expect.stringMatching(/^update `refresh_tokens` set `rotated_at` = \? where `id` = \? and `rotated_at` is null$/),
+      expect.stringMatching(/^insert into `refresh_tokens` /),
+      expect.stringMatching(/^update `sessions` set `last_used_at` = \?, `expires_at` = \? where `id` = \?$/),
+      'commit',
+    ]);
+  });
+});
+
 describe('the per-request session check', () => {
   it('reads the session and its user with no ORM query: one prepared statement', async () => {
     const user = await signUp(server);
-    const orm = server.app.orm;
-    const logger = orm.config.getLogger();
-    const queries: string[] = [];
-    const log = jest.spyOn(logger, 'log').mockImplementation((namespace, message) => {
-      if (namespace === 'query') queries.push(message);
-    });
-    orm.config.set('debug', ['query']);
-    logger.setDebugMode(['query']);
-    try {
-      await expectWorks(user.token);
-    } finally {
-      logger.setDebugMode(false);
-      orm.config.set('debug', false);
-      log.mockRestore();
-    }
-    expect(queries).toEqual([]);
+    expect(await queriesDuring(() => expectWorks(user.token))).toEqual([]);
   });
 
   it('finds the session by its unique index and the user by primary key', async () => {
