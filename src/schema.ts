@@ -5,7 +5,7 @@ import { buildSchemaSync, type ContainerType } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
 import type { RefreshTransport } from './auth/refresh-transport';
-import { authChecker, denyByDefault, withGuardDirectives } from './auth/guard';
+import { guardRootFields, withGuardDirectives } from './auth/guard';
 import { SessionResolver } from './sessions/session.resolver';
 import type { SessionService } from './sessions/session.service';
 import { UserResolver } from './users/user.resolver';
@@ -39,11 +39,9 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
   const schema = buildSchemaSync({
     resolvers: [AuthResolver, UserResolver, SessionResolver],
     container,
-    authChecker,
-    authMode: 'error',
     validate: false,
   });
-  return withGuardDirectives(denyByDefault(schema));
+  return withGuardDirectives(guardRootFields(schema));
 }
 
 /** The SDL as committed in schema/schema.graphql: sorted, with the guard directives on each field. */

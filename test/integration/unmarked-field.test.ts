@@ -1,7 +1,7 @@
 // A root field someone forgot to mark is refused to anonymous callers: the guard fails closed.
 import { graphql } from 'graphql';
 import { buildSchemaSync, Query, Resolver } from 'type-graphql';
-import { authChecker, denyByDefault } from '../../src/auth/guard';
+import { guardRootFields } from '../../src/auth/guard';
 import { Role } from '../../src/users/role';
 import type { User } from '../../src/users/user.entity';
 
@@ -13,7 +13,7 @@ class ForgetfulResolver {
   }
 }
 
-const schema = denyByDefault(buildSchemaSync({ resolvers: [ForgetfulResolver], authChecker, validate: false }));
+const schema = guardRootFields(buildSchemaSync({ resolvers: [ForgetfulResolver], validate: false }));
 
 it('refuses an anonymous call to a root field with neither @public nor @authorized', async () => {
   const result = await graphql({ schema, source: '{ secret }', contextValue: {} });
