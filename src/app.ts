@@ -16,6 +16,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
+import { createRawDb } from './db/raw';
 import { ErrorCode, forProduction, maskError } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
@@ -25,7 +26,6 @@ import { createClientIpResolver } from './security/client-ip';
 import { createAuthLimits } from './security/limits';
 import { parseOptions, validationRules } from './security/query-limits';
 import { createRotationKey } from './sessions/refresh-tokens';
-import { createSessionLookup } from './sessions/session-lookup';
 import { SessionService } from './sessions/session.service';
 import { UserService } from './users/user.service';
 
@@ -94,11 +94,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tokens = createTokenService(config.jwt, clock, keys);
   const verify = rememberVerified(tokens.verifyAccessToken, clock, config.jwt.clockToleranceSeconds);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
-  const users = new UserService(hasher, clock);
+  const db = createRawDb(orm);
+  const users = new UserService(hasher, clock, db);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
   // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
-  const sessions = new SessionService(config.sessions, rotation, clock, createSessionLookup(orm));
+  const sessions = new SessionService(config.sessions, rotation, clock, db);
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const schema = buildAppSchema({ auth, users, sessions, refreshTransport });

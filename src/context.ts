@@ -5,7 +5,8 @@ import { readAccessToken } from './auth/bearer';
 import type { Verifier } from './auth/verified-tokens';
 import type { AuthReason } from './errors';
 import type { HttpExchange } from './http/cookies';
-import type { CurrentSession, Viewer } from './sessions/session-lookup';
+import type { CurrentSession } from './sessions/session-lookup';
+import type { Viewer } from './users/viewer';
 import type { SessionService } from './sessions/session.service';
 
 export interface Context {

@@ -6,8 +6,8 @@ import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } fro
 import type { Logger } from '../logger';
 import type { AuthLimits } from '../security/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
-import type { Session } from '../sessions/session.entity';
-import type { CurrentSession, Viewer } from '../sessions/session-lookup';
+import type { CurrentSession } from '../sessions/session-lookup';
+import type { Viewer } from '../users/viewer';
 import type { IssuedRefresh, SessionService } from '../sessions/session.service';
 import { User } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
@@ -16,10 +16,10 @@ import type { PasswordHasher } from './passwords';
 import type { IssuedToken, TokenService } from './tokens';
 
 export interface AuthResult {
-  user: User;
+  user: Viewer;
   access: IssuedToken;
   refresh: IssuedRefresh;
-  session: Session;
+  session: CurrentSession;
 }
 
 /** Who is asking: for rate limits, the session record and the audit log. */
@@ -52,7 +52,7 @@ export class AuthService {
   async signup(em: EntityManager, input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
     const user = await this.users.createUser(em, input);
-    const result = await this.openSession(em, user, meta);
+    const result = await this.openSession(user, meta);
     this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
     return result;
   }
@@ -70,7 +70,7 @@ export class AuthService {
     const email = normalizeEmail(input.email);
     await this.limited('login', meta, () => this.limits.checkAccount(email));
 
-    const user = await em.findOne(User, { email }, { populate: ['passwordHash'] });
+    const user = await this.users.findCredentials(email);
     const valid = user ? await this.hasher.verify(input.password, user.passwordHash) : await this.hasher.verifyDummy(input.password);
     if (!user || !valid) {
       await this.limits.loginFailed(email);
@@ -86,7 +86,7 @@ export class AuthService {
       });
       if (upgraded) await this.users.replacePasswordHash(em, user, upgraded);
     }
-    const result = await this.openSession(em, user, meta);
+    const result = await this.openSession(user, meta);
     this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId });
     return result;
   }
@@ -143,7 +143,7 @@ export class AuthService {
     await this.limits.loginSucceeded(user.email);
     await this.users.replacePasswordHash(em, user, await this.hasher.hash(input.newPassword));
     const ended = await this.sessions.revokeAllOf(em, user);
-    const result = await this.openSession(em, user, meta);
+    const result = await this.openSession(user, meta);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
     return result;
   }
@@ -170,8 +170,8 @@ export class AuthService {
     this.log[level]({ event, requestId: meta.requestId, ip: meta.clientIp, ...fields }, event);
   }
 
-  private async openSession(em: EntityManager, user: User, meta: RequestMeta): Promise<AuthResult> {
-    const { session, refresh } = await this.sessions.open(em, user, { ip: meta.clientIp, userAgent: meta.userAgent });
+  private async openSession(user: Viewer, meta: RequestMeta): Promise<AuthResult> {
+    const { session, refresh } = await this.sessions.open(user, { ip: meta.clientIp, userAgent: meta.userAgent });
     const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
     return { user, access, refresh, session };
   }

@@ -7,6 +7,7 @@ import { createPasswordHasher } from '../auth/passwords';
 import { systemClock } from '../clock';
 import { ConfigError, readBcryptCost, readDbPath } from '../config';
 import { initORM } from '../db/orm';
+import { createRawDb } from '../db/raw';
 import { Role } from '../users/role';
 import { UserService } from '../users/user.service';
 
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const orm = await initORM(dbPath, () => undefined);
   const hasher = await createPasswordHasher({ cost, workers: 1, queueMax: 0 });
   try {
-    const users = new UserService(hasher, systemClock);
+    const users = new UserService(hasher, systemClock, createRawDb(orm));
     const role = values.admin ? Role.ADMIN : Role.USER;
     const user = await users.createUser(orm.em.fork(), { email: values.email, name: values.name, password }, role);
     process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${dbPath}\n`);

@@ -12,6 +12,7 @@ const PRAGMAS = ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON
 
 export interface SqliteStatement {
   get(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
 }
 
 /** The part of a better-sqlite3 connection used here. */
@@ -25,7 +26,7 @@ export interface SqliteConnection {
 // The pool holds one connection; this remembers it (and its replacement, should the pool ever make one).
 const connections = new WeakMap<MikroORM, { current?: SqliteConnection }>();
 
-/** The ORM's SQLite connection, for reads that must not wait for the pool (see sessions/session-lookup.ts). */
+/** The ORM's SQLite connection, for raw SQL that must not wait for the pool (see db/raw.ts). */
 export function connectionOf(orm: MikroORM): SqliteConnection | undefined {
   return connections.get(orm)?.current;
 }

@@ -5,12 +5,14 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { AccessClaims } from '../auth/tokens';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
+import type { RawDb } from '../db/raw';
 import { AuthReason, badUserInput, InputReason } from '../errors';
 import { Role } from '../users/role';
 import { User } from '../users/user.entity';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
 import { isSessionActive, RefreshToken, Session } from './session.entity';
-import type { CurrentSession, SessionLookup, Viewer } from './session-lookup';
+import { createSessionLookup, type CurrentSession, type SessionLookup } from './session-lookup';
+import type { Viewer } from '../users/viewer';
 
 const MAX_USER_AGENT_CHARS = 512;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,7 +24,7 @@ export interface IssuedRefresh {
 }
 
 export interface OpenedSession {
-  session: Session;
+  session: CurrentSession;
   refresh: IssuedRefresh;
 }
 
@@ -45,13 +47,22 @@ export interface ClientMeta {
   userAgent?: string;
 }
 
+// Opening a session is on every login and signup: raw statements (db/raw.ts), in one transaction.
+const INSERT_SESSION = `insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, user_agent, ip)
+  values (?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_REFRESH_TOKEN = 'insert into refresh_tokens (session_id, token_hash, created_at, expires_at) values (?, ?, ?, ?)';
+
 export class SessionService {
+  private readonly lookup: SessionLookup;
+
   constructor(
     private readonly settings: Config['sessions'],
     private readonly rotation: RotationKey,
     private readonly clock: Clock,
-    private readonly lookup: SessionLookup,
-  ) {}
+    private readonly db: RawDb,
+  ) {
+    this.lookup = createSessionLookup(db);
+  }
 
   private now(): Date {
     return new Date(this.clock.now());
@@ -65,25 +76,23 @@ export class SessionService {
     return Math.max(0, Math.ceil((date.getTime() - this.clock.now()) / 1000));
   }
 
-  async open(em: EntityManager, user: User, client: ClientMeta): Promise<OpenedSession> {
-    const now = this.now();
-    const absoluteExpiresAt = new Date(now.getTime() + this.settings.maxAgeSeconds * 1000);
-    const session = em.create(Session, {
-      publicId: randomUUID(),
-      user,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: absoluteExpiresAt,
-      absoluteExpiresAt,
-      userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null,
-      ip: client.ip,
-      revokedAt: null,
-    });
-    session.expiresAt = this.refreshExpiry(now, session);
+  /** A new session for `user` and its first refresh token. Never from inside an ORM transaction (see db/raw.ts). */
+  async open(user: Pick<Viewer, 'id'>, client: ClientMeta): Promise<OpenedSession> {
+    const now = this.clock.now();
+    const absoluteExpiresAt = now + this.settings.maxAgeSeconds * 1000;
+    const expiresAt = Math.min(now + this.settings.refreshTtlSeconds * 1000, absoluteExpiresAt);
+    const publicId = randomUUID();
     const token = newRefreshToken();
-    em.create(RefreshToken, { session, tokenHash: hashRefreshToken(token), createdAt: now, expiresAt: session.expiresAt, rotatedAt: null });
-    await em.flush();
-    return { session, refresh: { token, expiresIn: this.secondsUntil(session.expiresAt) } };
+    const tokenHash = hashRefreshToken(token);
+    const userAgent = client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null;
+    const id = await this.db((sql) =>
+      sql.transaction(() => {
+        const session = sql.run(INSERT_SESSION, publicId, user.id, now, now, expiresAt, absoluteExpiresAt, userAgent, client.ip);
+        sql.run(INSERT_REFRESH_TOKEN, session.lastInsertRowid, tokenHash, now, expiresAt);
+        return Number(session.lastInsertRowid);
+      }),
+    );
+    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(new Date(expiresAt)) } };
   }
 
   /**

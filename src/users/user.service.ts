@@ -4,11 +4,13 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { PasswordHasher } from '../auth/passwords';
 import type { Clock } from '../clock';
+import type { RawDb } from '../db/raw';
 import { badUserInput, InputReason } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Role } from './role';
 import { User } from './user.entity';
 import { validateNewUser, type NewUserInput } from './user.validation';
+import { VIEWER_COLUMNS, viewerFromRow, type Viewer, type ViewerRow } from './viewer';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -25,11 +27,24 @@ function emailTaken(): Error {
   return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
 }
 
+/** A user with the password hash, for checking a password: what login reads. */
+export type Credentials = Viewer & { passwordHash: string };
+
+// users.email is unique: its index finds the row.
+export const CREDENTIALS_SQL = `select ${VIEWER_COLUMNS}, u.password_hash from users u where u.email = ?`;
+
 export class UserService {
   constructor(
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly db: RawDb,
   ) {}
+
+  /** The user with this (normalised) email and their password hash: one raw statement, as login is on the hot path. */
+  async findCredentials(email: string): Promise<Credentials | undefined> {
+    const row = await this.db((sql) => sql.get<ViewerRow & { password_hash: string }>(CREDENTIALS_SQL, email));
+    return row && { ...viewerFromRow(row), passwordHash: row.password_hash };
+  }
 
   /** Validate, hash and store a new user. Email uniqueness is enforced by the unique index, so races give one user. */
   async createUser(em: EntityManager, input: NewUserInput, role: Role = Role.USER): Promise<User> {
@@ -111,9 +126,7 @@ export class UserService {
   }
 
   /** Store a new password hash (a re-hash at a higher cost, or a password change). */
-  async replacePasswordHash(em: EntityManager, user: User, passwordHash: string): Promise<void> {
-    user.passwordHash = passwordHash;
-    user.updatedAt = new Date(this.clock.now());
-    await em.flush();
+  async replacePasswordHash(em: EntityManager, user: Pick<User, 'id'>, passwordHash: string): Promise<void> {
+    await em.nativeUpdate(User, { id: user.id }, { passwordHash, updatedAt: new Date(this.clock.now()) });
   }
 }

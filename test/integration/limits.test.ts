@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { initORM } from '../../src/db/orm';
+import { createRawDb } from '../../src/db/raw';
 import { AuthService } from '../../src/auth/auth.service';
 import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
 import { createTokenService } from '../../src/auth/tokens';
@@ -12,7 +13,6 @@ import { createLogger } from '../../src/logger';
 import { createAuthLimits } from '../../src/security/limits';
 import { UserService } from '../../src/users/user.service';
 import { createRotationKey } from '../../src/sessions/refresh-tokens';
-import { createSessionLookup } from '../../src/sessions/session-lookup';
 import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { describeWithService, REDIS } from '../helpers/services';
@@ -178,9 +178,9 @@ describe('a limited call does no password work', () => {
       verifyDummy: (password) => ((compares += 1), real.verifyDummy(password)),
     };
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
-    const users = new UserService(counting, new TestClock());
+    const users = new UserService(counting, new TestClock(), createRawDb(orm));
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createSessionLookup(orm));
+    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createRawDb(orm));
     const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {

@@ -11,6 +11,7 @@ import {
 import { RefreshToken, Session } from '../../src/sessions/session.entity';
 import { SESSION_LOOKUP_SQL } from '../../src/sessions/session-lookup';
 import { Role } from '../../src/users/role';
+import { CREDENTIALS_SQL } from '../../src/users/user.service';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, LogCapture, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
 
@@ -57,7 +58,7 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
   return em.count(RefreshToken, { session, rotatedAt: null });
 }
 
-/** The SQL the ORM runs while `action` runs. */
+/** The SQL run while `action` runs: the ORM's own and the raw statements of db/raw.ts, which share its query log. */
 async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
   const orm = server.app.orm;
   const logger = orm.config.getLogger();
@@ -82,12 +83,17 @@ describe('the SQL behind each operation', () => {
     const user = await signUp(server);
     const queries = await queriesDuring(() => logIn(server, user.email));
     expect(queries).toEqual([
-      expect.stringMatching(/^select .* from `users` .* where `u0`.`email` = \?/),
+      CREDENTIALS_SQL,
       'begin',
-      expect.stringMatching(/^insert into `sessions` /),
-      expect.stringMatching(/^insert into `refresh_tokens` /),
+      expect.stringMatching(/^insert into sessions /),
+      expect.stringMatching(/^insert into refresh_tokens /),
       'commit',
     ]);
+  });
+
+  it('login finds the user by the unique index on email', async () => {
+    const plan = (await server.app.orm.em.getConnection().execute(`explain query plan ${CREDENTIALS_SQL}`, ['x'])) as { detail: string }[];
+    expect(plan.map((step) => step.detail)).toEqual([expect.stringMatching(/^SEARCH u USING INDEX users_email_unique \(email=\?\)$/)]);
   });
 
   it('a refresh spends the token, stores its successor and moves the session on: nothing else', async () => {
@@ -105,9 +111,9 @@ describe('the SQL behind each operation', () => {
 });
 
 describe('the per-request session check', () => {
-  it('reads the session and its user with no ORM query: one prepared statement', async () => {
+  it('is one SQL statement: the session joined with its user', async () => {
     const user = await signUp(server);
-    expect(await queriesDuring(() => expectWorks(user.token))).toEqual([]);
+    expect(await queriesDuring(() => expectWorks(user.token))).toEqual([SESSION_LOOKUP_SQL]);
   });
 
   it('finds the session by its unique index and the user by primary key', async () => {
