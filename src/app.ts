@@ -99,7 +99,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
   // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
-  const sessions = new SessionService(config.sessions, rotation, clock, db);
+  const sessions = new SessionService(config.sessions, rotation, clock, db, { cacheLookups: config.webConcurrency === 1 });
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const schema = buildAppSchema({ auth, users, sessions, refreshTransport });

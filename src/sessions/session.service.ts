@@ -60,8 +60,10 @@ export class SessionService {
     private readonly rotation: RotationKey,
     private readonly clock: Clock,
     private readonly db: RawDb,
+    /** Keep per-request answers (see session-lookup.ts): only when this is the one server process. */
+    options: { cacheLookups: boolean },
   ) {
-    this.lookup = createSessionLookup(db);
+    this.lookup = createSessionLookup(db, { cache: options.cacheLookups });
   }
 
   private now(): Date {

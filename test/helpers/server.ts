@@ -144,7 +144,7 @@ export async function signUp(
   if (!res.body.data) throw new Error(`signup failed: ${res.text}`);
   const { accessToken, refreshToken, user } = res.body.data.signup;
   if (options.role === Role.ADMIN) {
-    // Through the service, as every write must go, so the current-user cache hears of it.
+    // Through the service, as the API itself would.
     await server.app.users.setRole(server.app.orm.em.fork(), user.id, Role.ADMIN);
   }
   return { token: accessToken, refreshToken, id: user.id, email: user.email, name };

@@ -180,7 +180,7 @@ describe('a limited call does no password work', () => {
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
     const users = new UserService(counting, new TestClock(), createRawDb(orm));
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createRawDb(orm));
+    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createRawDb(orm), { cacheLookups: true });
     const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {

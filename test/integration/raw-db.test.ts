@@ -1,9 +1,11 @@
 // Raw SQL on the ORM's connection (db/raw.ts), on a real SQLite database: it runs at once when the
 // connection is idle, waits for an open ORM transaction instead of reading or writing inside it, and
-// its own transactions commit or roll back as a whole.
+// its own transactions commit or roll back as a whole. And the session lookup's kept answers are bounded.
 import type { MikroORM } from '@mikro-orm/core';
 import { initORM } from '../../src/db/orm';
 import { createRawDb, type RawDb } from '../../src/db/raw';
+import { CHANGES_SQL, createSessionLookup, SESSION_LOOKUP_SQL } from '../../src/sessions/session-lookup';
+import { Role } from '../../src/users/role';
 import { User } from '../../src/users/user.entity';
 
 let orm: MikroORM;
@@ -32,7 +34,7 @@ it('waits for an open ORM transaction, and writes outside it: a rollback there d
   let settled = false;
   await expect(
     orm.em.fork().transactional(async (tx) => {
-      await tx.insert(User, { publicId: '00000000-0000-4000-8000-100000000000', name: 'Tx', email: 'tx@example.com', passwordHash: 'x', createdAt: new Date(0), updatedAt: new Date(0) });
+      await tx.insert(User, { publicId: '00000000-0000-4000-8000-100000000000', name: 'Tx', email: 'tx@example.com', passwordHash: 'x', role: Role.USER, createdAt: new Date(0), updatedAt: new Date(0) });
       written = db((sql) => sql.transaction(() => insertUser(sql, 'raw@example.com')));
       void written.then(() => (settled = true));
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -62,4 +64,35 @@ it('rolls its own transaction back as a whole when the work throws', async () =>
 
 it('refuses to nest transactions', async () => {
   await expect(db((sql) => sql.transaction(() => sql.transaction(() => 1)))).rejects.toThrow('do not nest');
+});
+
+describe('the kept session answers', () => {
+  it('keep at most maxKept, dropping the oldest first', async () => {
+    const ids = ['00000000-0000-4000-8000-a00000000001', '00000000-0000-4000-8000-a00000000002', '00000000-0000-4000-8000-a00000000003'];
+    await db((sql) => {
+      const user = insertUser(sql, 'kept@example.com').lastInsertRowid;
+      for (const id of ids) {
+        sql.run(`insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, ip) values (?, ?, 0, 0, 1, 1, '::1')`, id, user);
+      }
+    });
+    const lookup = createSessionLookup(db, { cache: true, maxKept: 2 });
+    const queries: string[] = [];
+    const logger = orm.config.getLogger();
+    const spy = jest.spyOn(logger, 'log').mockImplementation((namespace, message) => void (namespace === 'query' && queries.push(message.replace(/ \[took .*$/, ''))));
+    logger.setDebugMode(['query']);
+    try {
+      for (const id of ids) expect((await lookup(id))?.session.publicId).toBe(id);
+      queries.length = 0;
+      await lookup(ids[2]);
+      await lookup(ids[1]);
+      expect(queries).toEqual([CHANGES_SQL, CHANGES_SQL]);
+      queries.length = 0;
+      // The first was dropped when the third came in.
+      await lookup(ids[0]);
+      expect(queries).toEqual([SESSION_LOOKUP_SQL]);
+    } finally {
+      logger.setDebugMode(false);
+      spy.mockRestore();
+    }
+  });
 });

@@ -9,7 +9,7 @@ import {
   type RefreshTokenMutation,
 } from '../../src/client/graphql';
 import { RefreshToken, Session } from '../../src/sessions/session.entity';
-import { SESSION_LOOKUP_SQL } from '../../src/sessions/session-lookup';
+import { CHANGES_SQL, SESSION_LOOKUP_SQL } from '../../src/sessions/session-lookup';
 import { Role } from '../../src/users/role';
 import { CREDENTIALS_SQL } from '../../src/users/user.service';
 import { decodePayload } from '../helpers/jwt';
@@ -59,8 +59,8 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
 }
 
 /** The SQL run while `action` runs: the ORM's own and the raw statements of db/raw.ts, which share its query log. */
-async function queriesDuring(action: () => Promise<unknown>): Promise<string[]> {
-  const orm = server.app.orm;
+async function queriesDuring(action: () => Promise<unknown>, target = server): Promise<string[]> {
+  const orm = target.app.orm;
   const logger = orm.config.getLogger();
   const queries: string[] = [];
   const log = jest.spyOn(logger, 'log').mockImplementation((namespace, message) => {
@@ -144,6 +144,92 @@ describe('the per-request session check', () => {
     const res = await during!;
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.me.id).toBe(user.id);
+  });
+});
+
+/** `me` twice, the second time from the kept answer: the cache is warm for this token. */
+async function warm(token: string, target = server): Promise<void> {
+  await expectWorks(token, target);
+  expect(await queriesDuring(() => expectWorks(token, target), target)).toEqual([CHANGES_SQL]);
+}
+
+describe('the kept session answer (one server process)', () => {
+  it('is used while nothing has been written: the next request reads no table', async () => {
+    const user = await signUp(server);
+    expect(await queriesDuring(() => expectWorks(user.token))).toEqual([SESSION_LOOKUP_SQL]);
+    expect(await queriesDuring(() => expectWorks(user.token))).toEqual([CHANGES_SQL]);
+  });
+
+  it('is not used after any write in the process, even one about someone else', async () => {
+    const alice = await signUp(server);
+    const bob = await signUp(server);
+    await warm(alice.token);
+    expect((await server.execute(LogoutDocument, {}, { token: bob.token })).body.data).toEqual({ logout: true });
+    expect(await queriesDuring(() => expectWorks(alice.token))).toEqual([CHANGES_SQL, SESSION_LOOKUP_SQL]);
+  });
+
+  it('logout: the warm token is refused on the next request', async () => {
+    const user = await signUp(server);
+    await warm(user.token);
+    await server.execute(LogoutDocument, {}, { token: user.token });
+    await expectRefused(me(user.token), 'TOKEN_REVOKED');
+  });
+
+  it('demotion (setUserRole): the warm token is refused on the next request', async () => {
+    const admin = await signUp(server, { role: Role.ADMIN });
+    const target = await signUp(server, { role: Role.ADMIN });
+    await warm(target.token);
+    await server.graphql('mutation($id: ID!) { setUserRole(id: $id, role: USER) { id } }', { id: target.id }, { token: admin.token });
+    await expectRefused(me(target.token), 'TOKEN_REVOKED');
+  });
+
+  it('deletion: the warm token says USER_NOT_FOUND on the next request', async () => {
+    const admin = await signUp(server, { role: Role.ADMIN });
+    const target = await signUp(server);
+    await warm(target.token);
+    await server.graphql('mutation($id: ID!) { deleteUser(id: $id) }', { id: target.id }, { token: admin.token });
+    await expectRefused(me(target.token), 'USER_NOT_FOUND');
+  });
+
+  it('password change: the warm token from before it is refused on the next request', async () => {
+    const user = await signUp(server);
+    const other = await logIn(server, user.email);
+    await warm(other.accessToken);
+    const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: 'a brand new passphrase' }, { token: user.token });
+    expect(res.body.errors).toBeUndefined();
+    await expectRefused(me(other.accessToken), 'TOKEN_REVOKED');
+  });
+
+  it('a revocation in an ORM transaction still open is waited for, then seen', async () => {
+    const user = await signUp(server);
+    const sid = decodePayload(user.token).sid as string;
+    await warm(user.token);
+    let during: Promise<GraphQLResponse<{ me: { id: string } }>> | undefined;
+    await server.app.orm.em.fork().transactional(async (tx) => {
+      await tx.nativeUpdate(Session, { publicId: sid }, { revokedAt: new Date(server.clock.now()) });
+      during = me(user.token);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    await expectRefused(during!, 'TOKEN_REVOKED');
+  });
+
+  it('is never kept with several server processes (WEB_CONCURRENCY > 1): every request reads the database', async () => {
+    const several = await startTestServer({ WEB_CONCURRENCY: '2' });
+    const spy = jest.spyOn(several.app.orm.config.getLogger(), 'log').mockImplementation(() => undefined);
+    try {
+      const user = await signUp(several);
+      const queries: string[] = [];
+      spy.mockImplementation((namespace, message) => {
+        if (namespace === 'query') queries.push(message.replace(/ \[took .*$/, ''));
+      });
+      several.app.orm.config.getLogger().setDebugMode(['query']);
+      await expectWorks(user.token, several);
+      await expectWorks(user.token, several);
+      expect(queries).toEqual([SESSION_LOOKUP_SQL, SESSION_LOOKUP_SQL]);
+    } finally {
+      spy.mockRestore();
+      await several.close();
+    }
   });
 });
 
@@ -488,10 +574,11 @@ describe('lifetimes', () => {
     await expectRefused(refresh(pair.refreshToken, short), 'REFRESH_TOKEN_EXPIRED');
   });
 
-  it('an access token stops working when its session reaches the absolute limit', async () => {
+  it('an access token stops working when its session reaches the absolute limit, with its answer kept or not', async () => {
     const limited = await startTestServer({ REFRESH_TTL: '1h', SESSION_MAX_AGE: '10m', JWT_ACCESS_TTL: '1h' });
     try {
       const user = await signUp(limited);
+      await warm(user.token, limited);
       limited.clock.advance(10 * 60);
       await expectRefused(me(user.token, limited), 'TOKEN_REVOKED');
     } finally {
