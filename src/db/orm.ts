@@ -49,7 +49,11 @@ export async function initORM(dbPath: string, log: (message: string) => void, mi
     debug: false,
     colors: false,
     logger: log,
+    // One connection, always: every write in the process then goes through it, which the kept
+    // session answers rely on (sessions/session-lookup.ts); SQLite allows one writer anyway.
     pool: {
+      min: 1,
+      max: 1,
       afterCreate: (connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) => {
         try {
           for (const pragma of PRAGMAS) connection.pragma(pragma);

@@ -12,7 +12,7 @@
 // whose WAL read transaction alone costs two fcntl locks and a stat per statement.
 // Writes by another process do not move this connection's count, so with several server processes
 // (WEB_CONCURRENCY > 1) there is no cache and every request reads the database.
-import type { RawDb } from '../db/raw';
+import type { RawDb, Sql } from '../db/raw';
 import { VIEWER_COLUMNS, viewerFromRow, type Viewer, type ViewerRow } from '../users/viewer';
 
 /** The session of a request's access token. */
@@ -36,8 +36,9 @@ interface Row extends ViewerRow {
 }
 
 // sessions.public_id is unique (its index finds the row), users.id is the primary key.
-export const SESSION_LOOKUP_SQL = `select total_changes() as changes, s.id as session_id, s.public_id as session_public_id, s.revoked_at, s.expires_at,
-  s.absolute_expires_at, ${VIEWER_COLUMNS} from sessions s join users u on u.id = s.user_id where s.public_id = ?`;
+export const SESSION_LOOKUP_SQL = `select total_changes() as changes, s.id as session_id, s.public_id as session_public_id,
+  s.revoked_at, s.expires_at, s.absolute_expires_at, ${VIEWER_COLUMNS}
+  from sessions s join users u on u.id = s.user_id where s.public_id = ?`;
 
 export const CHANGES_SQL = 'select total_changes() as changes';
 
@@ -54,11 +55,12 @@ export function createSessionLookup(db: RawDb, options: { cache: boolean; maxKep
     };
   }
   const maxKept = options.maxKept ?? MAX_KEPT_SESSIONS;
-  const kept = new Map<string, { changes: number; record: SessionRecord }>();
+  // The count is per connection: an answer read on a connection the pool has since replaced is not used.
+  const kept = new Map<string, { sql: Sql; changes: number; record: SessionRecord }>();
   return (publicId) =>
     db((sql) => {
       const entry = kept.get(publicId);
-      if (entry && sql.get<{ changes: number }>(CHANGES_SQL)!.changes === entry.changes) return entry.record;
+      if (entry && entry.sql === sql && sql.get<{ changes: number }>(CHANGES_SQL)!.changes === entry.changes) return entry.record;
       const row = sql.get<Row>(SESSION_LOOKUP_SQL, publicId);
       if (!row) {
         kept.delete(publicId);
@@ -67,7 +69,7 @@ export function createSessionLookup(db: RawDb, options: { cache: boolean; maxKep
       const record = toRecord(row);
       kept.delete(publicId);
       if (kept.size >= maxKept) kept.delete(kept.keys().next().value!);
-      kept.set(publicId, { changes: row.changes, record });
+      kept.set(publicId, { sql, changes: row.changes, record });
       return record;
     });
 }

@@ -22,6 +22,11 @@ let serial = 0;
 const insertUser = (sql: Parameters<Parameters<RawDb>[0]>[0], email: string) => sql.run(INSERT_USER, `00000000-0000-4000-8000-${String(++serial).padStart(12, '0')}`, email);
 const emails = async () => (await orm.em.fork().find(User, {}, { orderBy: { id: 'asc' } })).map((user) => user.email);
 
+it('shares the ORM pool of exactly one connection, so every write in the process goes through it', () => {
+  const pool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { min: number; max: number } } } }).getKnex().client.pool;
+  expect([pool.min, pool.max]).toEqual([1, 1]);
+});
+
 it('runs at once, before returning, while the connection is outside a transaction', () => {
   let ran = false;
   const done = db(() => (ran = true));
