@@ -18,11 +18,12 @@ const dist = (path) => require(join(root, 'dist', path));
 const { createTokenService } = dist('auth/tokens');
 const { initORM } = dist('db/orm');
 const { encodeCursor } = dist('users/cursor');
+const { HASH_WORKER_NICE } = dist('auth/passwords');
 
 const smoke = process.argv.includes('--smoke');
 const S = smoke
-  ? { cost: 4, users: 2_000, page: 50, seconds: 1, pairs: 2, pairSeconds: 1, warmSeconds: 0.5, rate: 50, loginSamples: 3, pageSamples: 20, loops: 2_000 }
-  : { cost: 12, users: 100_000, page: 5_000, seconds: 5, pairs: 5, pairSeconds: 3, warmSeconds: 2, rate: 200, loginSamples: 9, pageSamples: 200, loops: 20_000 };
+  ? { cost: 4, users: 2_000, page: 50, seconds: 1, pairs: 2, pairSeconds: 1, stormPairs: 1, warmSeconds: 0.5, rate: 50, loginSamples: 3, pageSamples: 20, loops: 2_000 }
+  : { cost: 12, users: 100_000, page: 5_000, seconds: 5, pairs: 5, pairSeconds: 3, stormPairs: 3, warmSeconds: 2, rate: 200, loginSamples: 9, pageSamples: 200, loops: 20_000 };
 const PEER = resolve(root, '../shared/peers/flask_peer.py');
 const PEER_PYTHON = '/usr/bin/python3';
 const WRK = 'wrk';
@@ -264,22 +265,41 @@ async function main() {
     meLatencyMs: meRuns.map((r) => r.latencyMs),
   };
 
-  log(`rows 3-4: me at ${S.rate} req/s, without and with a login storm`);
+  log(`rows 3-4: me at ${S.rate} req/s, without and with a login storm, in ${S.stormPairs} adjacent pairs`);
   const fixedRate = () => load('me at a fixed rate', { ...gqlRequest(url, ME, {}, token), connections: 8, overallRate: S.rate });
-  const quiet = await fixedRate();
-  server.resetProbe();
-  await sleep(50);
-  const [stormy, storm] = await Promise.all([
-    fixedRate(),
-    load('login storm', { ...gqlRequest(url, LOGIN, LOGIN_VARIABLES), connections: 4 }),
-  ]);
-  await sleep(250);
-  const stormProbe = server.probe();
+  // Like row 2, the ratio is the median of adjacent pairs: one stall of the shared machine spoils a pair, not the row.
+  const stormPairs = [];
+  for (let i = 0; i < S.stormPairs; i += 1) {
+    const quiet = await fixedRate();
+    server.resetProbe();
+    await sleep(50);
+    const [stormy, storm] = await Promise.all([
+      fixedRate(),
+      load('login storm', { ...gqlRequest(url, LOGIN, LOGIN_VARIABLES), connections: 4 }),
+    ]);
+    await sleep(250);
+    stormPairs.push({
+      meQuietMs: quiet.latencyMs,
+      meDuringStormMs: stormy.latencyMs,
+      ratio: round(stormy.latencyMs.p99 / Math.max(1, quiet.latencyMs.p99)),
+      logins: { total: storm.total, perSecond: storm.requestsPerSecond, latencyMs: storm.latencyMs },
+      eventLoopDelayMs: server.probe()?.eventLoopDelayMs ?? null,
+    });
+  }
+  // The control: the same rate beside a plain busy loop in another process at the hash threads' nice, and no
+  // logins. What it adds to the p99 is what any busy core costs on this machine, whatever the server does.
+  const burner = spawn(process.execPath, ['-e', `require('node:os').setPriority(${HASH_WORKER_NICE}); for (;;);`], { stdio: 'ignore' });
+  children.add(burner);
+  const busy = await fixedRate();
+  burner.kill('SIGKILL');
+  children.delete(burner);
+  const quietAfter = await fixedRate();
   raw.loginStorm = {
-    meQuiet: quiet.latencyMs,
-    meDuringStorm: stormy.latencyMs,
-    logins: { total: storm.total, perSecond: storm.requestsPerSecond, latencyMs: storm.latencyMs },
-    eventLoopDelayMs: stormProbe?.eventLoopDelayMs ?? null,
+    pairs: stormPairs,
+    medianRatio: median(stormPairs.map((pair) => pair.ratio)),
+    // Row 4 takes the worst storm, not the median.
+    eventLoopDelayP99Ms: stormPairs.some((pair) => pair.eventLoopDelayMs) ? Math.max(...stormPairs.map((pair) => pair.eventLoopDelayMs?.p99 ?? 0)) : null,
+    busyLoopControl: { meBesideBusyLoopMs: busy.latencyMs, meQuietMs: quietAfter.latencyMs, ratio: round(busy.latencyMs.p99 / Math.max(1, quietAfter.latencyMs.p99)) },
   };
 
   log('row 5: login on an idle server, alternating with a bare compare here');
@@ -335,10 +355,11 @@ async function main() {
       `${r.tokenVerify.verifyUs} µs vs ${r.tokenVerify.hmacUs} µs`],
     ['2', 'me vs { __typename } throughput', median(r.throughput.pairRatios), '>=', 0.7,
       `${round(median(r.throughput.me), 0)} vs ${round(median(r.throughput.typename), 0)} req/s (median of ${S.pairs} pairs)`],
-    ['3', `me p99 at ${S.rate} req/s: login storm vs none`, r.loginStorm.meDuringStorm.p99 / Math.max(1, r.loginStorm.meQuiet.p99), '<=', 3,
-      `${r.loginStorm.meDuringStorm.p99} vs ${r.loginStorm.meQuiet.p99} ms (${r.loginStorm.logins.total} logins)`],
-    ['4', 'event-loop delay p99 in the storm vs one hash', r.loginStorm.eventLoopDelayMs ? r.loginStorm.eventLoopDelayMs.p99 / r.bcrypt.hashMs : NaN, '<=', 0.25,
-      `${r.loginStorm.eventLoopDelayMs?.p99} vs ${r.bcrypt.hashMs} ms`],
+    ['3', `me p99 at ${S.rate} req/s: login storm vs none`, r.loginStorm.medianRatio, '<=', 3,
+      `${r.loginStorm.pairs.map((pair) => `${pair.meDuringStormMs.p99}/${pair.meQuietMs.p99}`).join(', ')} ms (median of ${S.stormPairs}; ` +
+        `${Math.min(...r.loginStorm.pairs.map((pair) => pair.logins.total))}+ logins each); busy loop, no logins: ${r.loginStorm.busyLoopControl.ratio}`],
+    ['4', 'event-loop delay p99 in the storm vs one hash', r.loginStorm.eventLoopDelayP99Ms === null ? NaN : r.loginStorm.eventLoopDelayP99Ms / r.bcrypt.hashMs, '<=', 0.25,
+      `${r.loginStorm.eventLoopDelayP99Ms} vs ${r.bcrypt.hashMs} ms (worst storm)`],
     ['5', 'login p50 (idle) vs one bare bcrypt compare', r.loginIdleMs.p50 / r.bcrypt.compareAlternatingMs, '<=', 1.2,
       `${r.loginIdleMs.p50} vs ${r.bcrypt.compareAlternatingMs} ms`],
     ['6', `users(first: 20): page ${S.page} vs page 1`, r.usersPageMs.deep / r.usersPageMs.first, '<=', 1.5,
