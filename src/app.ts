@@ -37,7 +37,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export interface App {
   readonly server: Server;
   readonly orm: MikroORM;
-  /** The services, for tests and tools that must write the way the API does (so caches stay right). */
+  /** The services, for tests and tools that must write the way the API does. */
   readonly users: UserService;
   readonly hasher: PasswordHasher;
   readonly logger: Logger;

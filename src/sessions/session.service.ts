@@ -141,9 +141,9 @@ export class SessionService {
   }
 
   /**
-   * The per-request check: one indexed read of the session joined with its user, never cached (see
-   * session-lookup.ts). Only when the session is gone does a second query tell a deleted user from a
-   * deleted session.
+   * The per-request check: one indexed read of the session joined with its user, or its kept answer
+   * while nothing has been written (see session-lookup.ts). Only when the session is gone does a
+   * second query tell a deleted user from a deleted session.
    */
   async check(em: () => EntityManager, claims: AccessClaims): Promise<SessionCheck> {
     const found = await this.lookup(claims.sid);
