@@ -84,10 +84,17 @@ function list(dir: string): void {
 
 function main(): void {
   const [command, ...rest] = process.argv.slice(2);
+  // A kid is base64url, so one in 64 starts with '-', which parseArgs would refuse as an ambiguous
+  // option value: read `--kid <kid>` as `--kid=<kid>`.
+  const args: string[] = [];
+  for (let i = 0; i < rest.length; i += 1) {
+    if (rest[i] === '--kid' && i + 1 < rest.length) args.push(`--kid=${rest[++i]}`);
+    else args.push(rest[i]);
+  }
   let options: Options;
   try {
     ({ values: options } = parseArgs({
-      args: rest,
+      args,
       options: { dir: { type: 'string' }, alg: { type: 'string' }, bits: { type: 'string' }, kid: { type: 'string' } },
       strict: true,
     }));

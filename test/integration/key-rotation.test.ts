@@ -117,6 +117,12 @@ describe('npm run keys:list and keys:rotate', () => {
     expect(again.stdout).toContain('is already the active key; nothing changed');
   });
 
+  it('takes a kid that starts with a dash (one in 64 do) after --kid', () => {
+    generate('ES256');
+    const result = keys(['rotate', '--kid', '-NoSuchKid', '--dir', dir]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('has no key with kid -NoSuchKid') });
+  });
+
   it('rolls back to a named key with --kid', () => {
     const older = generate('ES256');
     generate('ES256');
