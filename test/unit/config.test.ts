@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, parseDuration } from '../../src/config';
+import { configErrorOf } from '../helpers/config-error';
 
 const SECRET = 'x'.repeat(32);
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (env: Record<string, string>): ConfigError => configErrorOf(() => loadConfig(env));
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {

@@ -5,6 +5,7 @@ import { jwkThumbprint } from '../../src/auth/jwk';
 import { activateKey, generateKey } from '../../src/auth/key-dir';
 import { loadKeySet } from '../../src/auth/signing-keys';
 import { ConfigError, loadConfig } from '../../src/config';
+import { configErrorOf } from '../helpers/config-error';
 import { keyPair, privatePem, publicPem } from '../helpers/keys';
 
 const SECRET = 's'.repeat(40);
@@ -20,15 +21,7 @@ function keysFor(env: Record<string, string>) {
   return loadKeySet(loadConfig(env).jwt);
 }
 
-function failure(env: Record<string, string>): ConfigError {
-  try {
-    keysFor(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const failure = (env: Record<string, string>): ConfigError => configErrorOf(() => keysFor(env));
 
 function writePem(pem: string): string {
   const path = join(scratch, 'key.pem');
