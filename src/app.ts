@@ -1,11 +1,11 @@
-// createApp(config): ORM + schema + Apollo + HTTP routes. It never listens by itself: main.ts and the tests do.
+// createApp(config): database + services + schema + Apollo + HTTP routes. It never listens by itself: main.ts and the tests do.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { RefreshTransport } from './auth/refresh-transport';
@@ -15,8 +15,8 @@ import { rememberVerified } from './auth/verified-tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './context';
-import { initORM } from './db/orm';
-import { createRawDb } from './db/raw';
+import { openDatabase, type Database } from './db/database';
+import { DatabaseUnavailableError } from './db/errors';
 import { ErrorCode, forProduction, maskError } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
@@ -36,7 +36,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface App {
   readonly server: Server;
-  readonly orm: MikroORM;
+  /** The stores and the SQL seam: for tests and tools, never for request handling outside the services. */
+  readonly db: Database;
   /** The services, for tests and tools that must write the way the API does. */
   readonly users: UserService;
   readonly hasher: PasswordHasher;
@@ -52,8 +53,10 @@ export interface AppOptions {
   logger?: Logger;
   /** The signing and verification keys; loaded from the configuration when not given. */
   keys?: KeySet;
-  /** Apply migrations at start-up (default). A cluster worker does not: its primary did, once, before forking. */
+  /** Apply migrations at start-up (default: config.migrateOnStart). A cluster worker does not: its primary did, once, before forking. */
   migrate?: boolean;
+  /** SQLite: take the one-server-group lock (default). A cluster worker does not: its primary holds it. */
+  lockDatabase?: boolean;
 }
 
 /** Adds the request id to masked errors, and logs every error that was masked, with its stack. */
@@ -66,6 +69,10 @@ function errorReporting(logger: Logger): ApolloServerPlugin<Context> {
             const code = error.extensions?.code;
             if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
               logger.error({ requestId: contextValue?.requestId, err: error.originalError ?? error }, 'internal error');
+            }
+            const cause = error.originalError instanceof GraphQLError ? error.originalError.originalError : error.originalError;
+            if (cause instanceof DatabaseUnavailableError) {
+              logger.warn({ requestId: contextValue?.requestId, dbCode: cause.code }, 'database unavailable: answered 503');
             }
           }
         },
@@ -89,17 +96,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Keys first: a bad key stops start-up before anything is opened.
   const keys = options.keys ?? loadKeySet(config.jwt);
-  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message), options.migrate ?? true);
+  const db = await openDatabase(config.database, logger, {
+    migrate: options.migrate ?? config.migrateOnStart,
+    lock: options.lockDatabase ?? true,
+    cacheSessions: true,
+  });
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock, keys);
   const verify = rememberVerified(tokens.verifyAccessToken, clock, config.jwt.clockToleranceSeconds);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
-  const db = createRawDb(orm);
-  const users = new UserService(hasher, clock, db);
+  const users = new UserService(hasher, clock, db.users);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
   // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
-  const sessions = new SessionService(config.sessions, rotation, clock, db, { cacheLookups: config.webConcurrency === 1 });
+  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, db.users);
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const schema = buildAppSchema({ auth, users, sessions, refreshTransport });
@@ -132,17 +142,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
-    buildContext({ em: orm.em, verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
+    buildContext({ verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
   );
 
+  /** 503 when the database does not answer; Redis away is 200 "degraded": the limits fall back to memory. */
   async function health(res: ServerResponse): Promise<void> {
-    try {
-      await orm.em.getConnection().execute('select 1');
-      sendJson(res, 200, { status: 'ok' });
-    } catch (error) {
-      logger.error({ err: error }, 'health check failed');
-      sendJson(res, 503, { status: 'unavailable' });
-    }
+    const database = await db.health();
+    const redis = limits.redisStatus();
+    if (!database.ok) logger.error({ dialect: database.dialect }, 'health check: the database does not answer');
+    const status = !database.ok ? 'unavailable' : redis === 'down' ? 'degraded' : 'ok';
+    sendJson(res, database.ok ? 200 : 503, {
+      status,
+      database: { status: database.ok ? 'up' : 'down', dialect: database.dialect, ...(database.changeFeed ? { changeFeed: database.changeFeed } : {}) },
+      ...(redis ? { redis } : {}),
+    });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -175,7 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   return {
     server,
-    orm,
+    db,
     users,
     hasher,
     logger,
@@ -208,7 +221,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await apollo.stop();
       await limits.close();
       await hasher.close();
-      await orm.close();
+      await db.close();
     },
   };
 }

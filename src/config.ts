@@ -11,7 +11,10 @@ export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly host: string | undefined;
   readonly port: number;
-  readonly dbPath: string;
+  /** SQLite at DB_PATH (the default), or PostgreSQL at DATABASE_URL. */
+  readonly database: DatabaseSettings;
+  /** Apply pending migrations at start-up; false: refuse to start while any is pending (run `npm run migrate`). */
+  readonly migrateOnStart: boolean;
   readonly jwt: {
     /** What new tokens are signed with. */
     readonly algorithm: JwtAlgorithm;
@@ -72,6 +75,29 @@ export interface Config {
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
 }
+
+export type PostgresTls = false | { readonly rejectUnauthorized: boolean };
+
+export type DatabaseSettings =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | {
+      readonly dialect: 'postgresql';
+      readonly host: string;
+      readonly port: number;
+      readonly user: string;
+      readonly password: string | undefined;
+      readonly database: string;
+      /** false: plain TCP (sslmode=disable, the default); otherwise TLS, verifying the certificate unless sslmode=require. */
+      readonly ssl: PostgresTls;
+      /** Connections per server process. */
+      readonly poolMax: number;
+      /** The bound on connecting, on waiting for a pooled connection or a lock, and on any one statement. */
+      readonly timeoutSeconds: number;
+      /** What the server shows in pg_stat_activity. */
+      readonly applicationName: string;
+      /** The URL without its password, for logs. */
+      readonly display: string;
+    };
 
 /** Exactly one of these provides the private key(s) for RS256/ES256; `variable` names the setting it came from. */
 export type KeySource =
@@ -205,9 +231,58 @@ function redisUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** The database file; shared with the command-line tools, which need no JWT secret. */
-export function readDbPath(env: Env): string {
-  return read(env, 'DB_PATH') ?? DEFAULT_DB_PATH;
+const SSL_MODES: Record<string, PostgresTls> = {
+  disable: false,
+  require: { rejectUnauthorized: false },
+  'verify-full': { rejectUnauthorized: true },
+};
+
+function postgresUrl(env: Env, raw: string): DatabaseSettings {
+  const name = 'DATABASE_URL';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a postgres://user:password@host:5432/database URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `must be a postgres:// or postgresql:// URL (SQLite is the default without it: see DB_PATH); got ${url.protocol}//…`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!url.hostname || !database) throw new ConfigError(name, 'must name a host and a database: postgres://user:password@host:5432/database');
+  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
+  if (!(sslmode in SSL_MODES)) throw new ConfigError(name, `sslmode must be one of ${Object.keys(SSL_MODES).join(', ')}; got "${sslmode}"`);
+  const shown = new URL(url.href);
+  if (shown.password) shown.password = '*****';
+  return Object.freeze({
+    dialect: 'postgresql',
+    host: decodeURIComponent(url.hostname).replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 5432,
+    user: decodeURIComponent(url.username) || 'postgres',
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    database,
+    ssl: SSL_MODES[sslmode],
+    poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    timeoutSeconds: duration(env, 'DATABASE_TIMEOUT', '5s', 1),
+    applicationName: 'graphql-jwt-auth',
+    display: shown.href,
+  });
+}
+
+/** Which database, and how to reach it; shared with the command-line tools, which need no JWT secret. */
+export function readDatabase(env: Env): DatabaseSettings {
+  const url = read(env, 'DATABASE_URL');
+  if (url !== undefined) return postgresUrl(env, url);
+  return Object.freeze({ dialect: 'sqlite', path: read(env, 'DB_PATH') ?? DEFAULT_DB_PATH });
+}
+
+/** The database as logs and messages show it: a path, or a URL without its password. */
+export function describeDatabase(settings: DatabaseSettings): string {
+  return settings.dialect === 'sqlite' ? settings.path : settings.display;
+}
+
+export function readMigrateOnStart(env: Env): boolean {
+  return boolean(env, 'MIGRATE_ON_START', true);
 }
 
 export function readBcryptCost(env: Env): number {
@@ -293,7 +368,8 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     nodeEnv,
     host: read(env, 'HOST'),
     port: integer(env, 'PORT', 4000, 0, 65535),
-    dbPath: readDbPath(env),
+    database: readDatabase(env),
+    migrateOnStart: readMigrateOnStart(env),
     jwt: Object.freeze({
       algorithm,
       secret,

@@ -1,23 +1,19 @@
 // The per-request context: built once per request, never mutated by resolvers.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EntityManager } from '@mikro-orm/core';
 import { readAccessToken } from './auth/bearer';
 import type { Verifier } from './auth/verified-tokens';
-import type { AuthReason } from './errors';
+import type { UserRecord } from './db/records';
+import { translateError, type AuthReason as AuthReasonType } from './errors';
 import type { HttpExchange } from './http/cookies';
-import type { CurrentSession } from './sessions/session-lookup';
-import type { Viewer } from './users/viewer';
-import type { SessionService } from './sessions/session.service';
+import type { CurrentSession, SessionService } from './sessions/session.service';
 
 export interface Context {
-  /** A fork of the EntityManager for this request only, made on first use (most requests never need one). */
-  readonly em: EntityManager;
   /** The authenticated user, read from the database for this request (its role is the one that counts). */
-  user?: Viewer;
+  user?: UserRecord;
   /** The access token's session, checked active for this request; set whenever user is. */
   session?: CurrentSession;
   /** Why there is no user; undefined when there is one. */
-  authFailure?: AuthReason;
+  authFailure?: AuthReasonType;
   requestId: string;
   /** The client's address: the socket peer, or X-Forwarded-For from a trusted proxy. */
   clientIp: string;
@@ -26,44 +22,36 @@ export interface Context {
 }
 
 export interface ContextDeps {
-  em: EntityManager;
   verify: Verifier;
   sessions: SessionService;
 }
 
 /**
- * One request's context. A class, so that every context shares one shape and the lazy `em` getter
- * lives on the prototype (a getter in an object literal gave each context its own hidden class:
- * measured, +70 MB peak RSS and a fifth less throughput under load).
+ * One request's context. A class, so that every context shares one shape (an object literal with optional
+ * fields set later gave contexts several hidden classes: measured, more memory and less throughput under load).
  */
 class RequestContext implements Context {
-  private forked?: EntityManager;
-  user?: Viewer;
+  user?: UserRecord;
   session?: CurrentSession;
-  authFailure?: AuthReason;
+  authFailure?: AuthReasonType;
 
   constructor(
-    private readonly root: EntityManager,
     readonly requestId: string,
     readonly clientIp: string,
     readonly http: HttpExchange,
   ) {}
-
-  get em(): EntityManager {
-    return (this.forked ??= this.root.fork());
-  }
 }
 
 /**
- * Read and verify the token, and read its session with its user (one statement). Never throws for a
- * bad token: the reason is recorded for the guard.
+ * Read and verify the token, and read its session with its user (one statement, or its kept answer).
+ * Never throws for a bad token: the reason is recorded for the guard.
  */
 export async function buildContext(
   deps: ContextDeps,
   headers: IncomingHttpHeaders,
   request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
-  const context = new RequestContext(deps.em, request.requestId, request.clientIp, request.http);
+  const context = new RequestContext(request.requestId, request.clientIp, request.http);
   const lookup = readAccessToken(headers);
   if ('reason' in lookup) {
     context.authFailure = lookup.reason;
@@ -74,7 +62,10 @@ export async function buildContext(
     context.authFailure = verified.reason;
     return context;
   }
-  const checked = await deps.sessions.check(() => context.em, verified.claims);
+  // Thrown from here, only a GraphQLError with an HTTP status is more than "context creation failed" (a 500).
+  const checked = await deps.sessions.check(verified.claims).catch((error: unknown) => {
+    throw translateError(error);
+  });
   if (checked.ok) {
     context.user = checked.user;
     context.session = checked.session;
@@ -83,3 +74,4 @@ export async function buildContext(
   }
   return context;
 }
+

@@ -1,6 +1,7 @@
 // The error vocabulary: every error a client can see has a stable `extensions.code`,
 // and where it helps a client decide what to do, a stable `extensions.reason`.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DatabaseUnavailableError } from './db/errors';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -79,6 +80,30 @@ export function serviceUnavailable(retryAfterSeconds: number): GraphQLError {
       http: { status: 503, headers: new Map([['retry-after', String(retryAfter)]]) },
     },
   });
+}
+
+/** How long a client is asked to wait while the database cannot answer. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A database that cannot answer now (down, restarting, full, locked) is a 503 with Retry-After, never a
+ * 500; the driver's code stays on the error for the log (errorReporting in app.ts), not in the response.
+ */
+export function databaseUnavailable(error: DatabaseUnavailableError): GraphQLError {
+  const retryAfter = DATABASE_RETRY_AFTER_SECONDS;
+  return new GraphQLError('The database is unavailable; retry later', {
+    originalError: error,
+    extensions: {
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      retryAfter,
+      http: { status: 503, headers: new Map([['retry-after', String(retryAfter)]]) },
+    },
+  });
+}
+
+/** The error a client should see for `error` thrown below the GraphQL edge: known storage failures translated, the rest as they are. */
+export function translateError(error: unknown): unknown {
+  return error instanceof DatabaseUnavailableError ? databaseUnavailable(error) : error;
 }
 
 /** Invalid input. `fields` maps an input field name to what is wrong with it. */

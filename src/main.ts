@@ -7,8 +7,9 @@ import cluster, { type Worker } from 'node:cluster';
 import { createApp } from './app';
 import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './auth/dev-secret';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
-import { ConfigError, loadConfig, type Config } from './config';
-import { initORM } from './db/orm';
+import { ConfigError, describeDatabase, loadConfig, type Config } from './config';
+import { openDatabase } from './db/database';
+import { lockDatabase } from './db/instance-lock';
 import { createLogger, type Logger } from './logger';
 
 interface WorkerReady {
@@ -49,7 +50,7 @@ function readConfig(): Startup {
 function readyLine({ config, keys, devSecret }: Startup, started: number, url: string): Record<string, unknown> {
   return {
     url,
-    db: config.dbPath,
+    db: describeDatabase(config.database),
     algorithm: config.jwt.algorithm,
     kid: keys.signing.kid,
     verifyOnlyKids: keys.byKid.size > 1 ? [...keys.byKid.keys()].filter((kid) => kid !== keys.signing.kid) : undefined,
@@ -63,7 +64,8 @@ function readyLine({ config, keys, devSecret }: Startup, started: number, url: s
 /** One server: the whole process when WEB_CONCURRENCY=1, or one cluster worker. */
 async function serve(startup: Startup, logger: Logger, started: number): Promise<void> {
   const { config, keys } = startup;
-  const app = await createApp(config, { logger, keys, migrate: !cluster.isWorker });
+  // A cluster worker neither migrates nor locks: its primary did both before forking it.
+  const app = await createApp(config, { logger, keys, ...(cluster.isWorker ? { migrate: false, lockDatabase: false } : {}) });
   const url = await app.listen(config.port, config.host);
   if (cluster.isWorker) {
     logger.debug({ worker: cluster.worker?.id, pid: process.pid }, 'worker ready');
@@ -104,9 +106,11 @@ function warnOnMigrationWindow({ config, keys }: Startup, logger: Logger): void 
 
 async function primary(startup: Startup, logger: Logger, started: number): Promise<void> {
   const { config, env } = startup;
-  // Migrate once, here, before any worker opens the database.
-  const orm = await initORM(config.dbPath, (message) => logger.debug({ component: 'orm' }, message));
-  await orm.close();
+  // The primary holds the SQLite lock for the whole group, for its whole life, and migrates once, here,
+  // before any worker opens the database.
+  if (config.database.dialect === 'sqlite') lockDatabase(config.database.path);
+  const db = await openDatabase(config.database, logger, { migrate: config.migrateOnStart, lock: false, cacheSessions: false });
+  await db.close();
 
   let stopping = false;
   let announced = false;

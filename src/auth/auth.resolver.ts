@@ -31,13 +31,13 @@ export class AuthResolver {
   @Public()
   @Mutation(() => AuthPayload, { description: 'Create an account and log in: opens a session.' })
   async signup(@Arg('input', () => SignupInput) input: SignupInput, @Ctx() context: Context): Promise<AuthPayload> {
-    return this.payload(await this.auth.signup(context.em, input, requestMeta(context)), context);
+    return this.payload(await this.auth.signup(input, requestMeta(context)), context);
   }
 
   @Public()
   @Mutation(() => AuthPayload, { description: 'Exchange an email and password for a token pair: opens a session.' })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() context: Context): Promise<AuthPayload> {
-    return this.payload(await this.auth.login(context.em, input, requestMeta(context)), context);
+    return this.payload(await this.auth.login(input, requestMeta(context)), context);
   }
 
   @Public()
@@ -48,7 +48,7 @@ export class AuthResolver {
   async refreshToken(@Arg('token', () => String, { nullable: true }) token: string | null, @Ctx() context: Context): Promise<AuthPayload> {
     const presented = this.transport.read(context.http, token);
     try {
-      return this.payload(await this.auth.refresh(context.em, presented, requestMeta(context)), context);
+      return this.payload(await this.auth.refresh(presented, requestMeta(context)), context);
     } catch (error) {
       // A refused cookie is of no further use to the browser.
       if (token === null || token === undefined) this.transport.clear(context.http);
@@ -63,7 +63,7 @@ export class AuthResolver {
     @Ctx() context: Context,
   ): Promise<boolean> {
     const scope = scopeArg ?? LogoutScope.LOCAL;
-    await this.auth.logout(context.em, context.user!, context.session!, scope, requestMeta(context));
+    await this.auth.logout(context.user!, context.session!, scope, requestMeta(context));
     if (scope !== LogoutScope.OTHERS) this.transport.clear(context.http);
     return true;
   }
@@ -77,7 +77,7 @@ export class AuthResolver {
     @Arg('newPassword', () => String) newPassword: string,
     @Ctx() context: Context,
   ): Promise<AuthPayload> {
-    const result = await this.auth.changePassword(context.em, context.user!, { currentPassword, newPassword }, requestMeta(context));
+    const result = await this.auth.changePassword(context.user!, { currentPassword, newPassword }, requestMeta(context));
     return this.payload(result, context);
   }
 }

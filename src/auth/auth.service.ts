@@ -1,15 +1,12 @@
 // Signup, login, refresh, logout and password change: the rules that turn credentials into a session
 // and a token pair (a short access token and a rotating refresh token).
-import type { EntityManager } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 import type { AuthLimits } from '../security/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
-import type { CurrentSession } from '../sessions/session-lookup';
-import type { Viewer } from '../users/viewer';
-import type { IssuedRefresh, SessionService } from '../sessions/session.service';
-import { User } from '../users/user.entity';
+import type { UserRecord as Viewer } from '../db/records';
+import type { CurrentSession, IssuedRefresh, SessionService } from '../sessions/session.service';
 import type { UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
 import type { PasswordHasher } from './passwords';
@@ -49,9 +46,9 @@ export class AuthService {
     private readonly log: Logger,
   ) {}
 
-  async signup(em: EntityManager, input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
+  async signup(input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
-    const user = await this.users.createUser(em, input);
+    const user = await this.users.createUser(input);
     const result = await this.openSession(user, meta);
     this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
     return result;
@@ -61,7 +58,7 @@ export class AuthService {
    * One answer, INVALID_CREDENTIALS, for an unknown email and a wrong password alike, after the same bcrypt work.
    * Limits are checked first, so a limited attempt costs no bcrypt work and reveals nothing about the password.
    */
-  async login(em: EntityManager, input: { email: string; password: string }, meta: RequestMeta): Promise<AuthResult> {
+  async login(input: { email: string; password: string }, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('login', meta, () => this.limits.consumeIp('login', meta.clientIp));
     if (isPasswordTooLong(input.password)) {
       // Refused before any hashing: no stored password can be this long.
@@ -84,7 +81,7 @@ export class AuthService {
         if (error instanceof GraphQLError && error.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) return undefined;
         throw error;
       });
-      if (upgraded) await this.users.replacePasswordHash(em, user, upgraded);
+      if (upgraded) await this.users.replacePasswordHash(user, upgraded);
     }
     const result = await this.openSession(user, meta);
     this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId });
@@ -92,12 +89,11 @@ export class AuthService {
   }
 
   /** Spend a refresh token and issue a new pair; a spent token after the grace interval ends its whole session. */
-  async refresh(em: EntityManager, token: string, meta: RequestMeta): Promise<AuthResult> {
+  async refresh(token: string, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('refreshToken', meta, () => this.limits.consumeIp('refreshToken', meta.clientIp));
-    const rotation = await this.sessions.rotate(em, token);
+    const rotation = await this.sessions.rotate(token);
     if (rotation.kind === 'refused') throw unauthenticated(rotation.reason);
-    const { session } = rotation;
-    const user = session.user;
+    const { session, user } = rotation;
     if (rotation.kind === 'reused') {
       this.event('refresh.reused', meta, { userId: user.publicId, sessionId: session.publicId }, 'warn');
       throw unauthenticated(AuthReason.REFRESH_TOKEN_REUSED);
@@ -111,9 +107,9 @@ export class AuthService {
     return { user, access, refresh: rotation.refresh, session };
   }
 
-  async logout(em: EntityManager, user: Viewer, session: CurrentSession, scope: LogoutScope, meta: RequestMeta): Promise<void> {
-    if (scope === LogoutScope.LOCAL) await this.sessions.revoke(em, session);
-    else await this.sessions.revokeAllOf(em, user, scope === LogoutScope.OTHERS ? session : undefined);
+  async logout(user: Viewer, session: CurrentSession, scope: LogoutScope, meta: RequestMeta): Promise<void> {
+    if (scope === LogoutScope.LOCAL) await this.sessions.revoke(session);
+    else await this.sessions.revokeAllOf(user, scope === LogoutScope.OTHERS ? session : undefined);
     this.event('logout', meta, { userId: user.publicId, sessionId: session.publicId, scope });
   }
 
@@ -123,7 +119,6 @@ export class AuthService {
    * gets a fresh session and pair, and stays logged in.
    */
   async changePassword(
-    em: EntityManager,
     viewer: Viewer,
     input: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
@@ -134,22 +129,22 @@ export class AuthService {
     if (problem) throw badUserInput(problem, InputReason.INVALID_INPUT, { newPassword: problem });
     if (isPasswordTooLong(input.currentPassword)) throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
 
-    const user = await em.findOneOrFail(User, { id: viewer.id }, { populate: ['passwordHash'] });
-    if (!(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
-      await this.limits.loginFailed(user.email);
-      this.event('password.change_failed', meta, { userId: user.publicId });
+    const user = await this.users.findCredentialsById(viewer.id);
+    if (!user || !(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
+      await this.limits.loginFailed(viewer.email);
+      this.event('password.change_failed', meta, { userId: viewer.publicId });
       throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
     }
     await this.limits.loginSucceeded(user.email);
-    await this.users.replacePasswordHash(em, user, await this.hasher.hash(input.newPassword));
-    const ended = await this.sessions.revokeAllOf(em, user);
+    await this.users.replacePasswordHash(user, await this.hasher.hash(input.newPassword));
+    const ended = await this.sessions.revokeAllOf(user);
     const result = await this.openSession(user, meta);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
     return result;
   }
 
-  async revokeSession(em: EntityManager, viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<boolean> {
-    const ended = await this.sessions.revokeById(em, viewer, sessionId);
+  async revokeSession(viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<boolean> {
+    const ended = await this.sessions.revokeById(viewer, sessionId);
     if (ended) this.event('session.revoked', meta, { userId: viewer.publicId, sessionId });
     return ended;
   }

@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { createPasswordHasher } from '../auth/passwords';
 import { systemClock } from '../clock';
-import { ConfigError, readBcryptCost, readDbPath } from '../config';
-import { initORM } from '../db/orm';
-import { createRawDb } from '../db/raw';
+import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';
+import { openDatabase } from '../db/database';
+import { createLogger } from '../logger';
 import { Role } from '../users/role';
 import { UserService } from '../users/user.service';
 
@@ -69,10 +69,10 @@ async function main(): Promise<void> {
   }
   if (!values.email || !values.name) fail(USAGE);
 
-  let dbPath: string;
+  let database: DatabaseSettings;
   let cost: number;
   try {
-    dbPath = readDbPath(process.env);
+    database = readDatabase(process.env);
     cost = readBcryptCost(process.env);
   } catch (error) {
     if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
@@ -80,13 +80,14 @@ async function main(): Promise<void> {
   }
 
   const password = await readPassword();
-  const orm = await initORM(dbPath, () => undefined);
+  // A running server may hold the SQLite lock: this tool's one write is seen by it (data_version), so it needs none.
+  const db = await openDatabase(database, createLogger('silent'), { migrate: true, lock: false, cacheSessions: false });
   const hasher = await createPasswordHasher({ cost, workers: 1, queueMax: 0 });
   try {
-    const users = new UserService(hasher, systemClock, createRawDb(orm));
+    const users = new UserService(hasher, systemClock, db.users);
     const role = values.admin ? Role.ADMIN : Role.USER;
-    const user = await users.createUser(orm.em.fork(), { email: values.email, name: values.name, password }, role);
-    process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${dbPath}\n`);
+    const user = await users.createUser({ email: values.email, name: values.name, password }, role);
+    process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${describeDatabase(database)}\n`);
   } catch (error) {
     if (error instanceof GraphQLError) {
       const fields = (error.extensions.fields ?? {}) as Record<string, string>;
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     await hasher.close();
-    await orm.close();
+    await db.close();
   }
 }
 

@@ -21,6 +21,8 @@ export interface AuthLimits {
   checkAccount(email: string): Promise<void>;
   loginFailed(email: string): Promise<void>;
   loginSucceeded(email: string): Promise<void>;
+  /** undefined without REDIS_URL; 'down' while the counters fall back to this instance's memory. */
+  redisStatus(): 'up' | 'down' | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ const REDIS_CONNECT_WAIT_MS = 2000;
 
 export async function createAuthLimits(limits: Config['limits'], logger: Logger): Promise<AuthLimits> {
   let redis: Redis | undefined;
+  let redisUp = false;
   let closeRedis = () => {};
   if (limits.redisUrl) {
     redis = new Redis(limits.redisUrl, {
@@ -52,6 +55,7 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
     let available = true;
     let closing = false;
     const unavailable = (why: string) => {
+      redisUp = false;
       if (!available || closing) return;
       available = false;
       logger.warn({ reason: why }, 'redis unavailable: rate limits fall back to per-instance memory');
@@ -59,6 +63,7 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
     redis.on('error', (error: Error) => unavailable(error.message));
     redis.on('close', () => unavailable('connection closed'));
     redis.on('ready', () => {
+      redisUp = true;
       if (available) return;
       available = true;
       logger.info('redis available again: rate limits shared');
@@ -125,6 +130,11 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
     async loginSucceeded(email) {
       const key = accountKey(email);
       await Promise.all([failures.delete(key), backoff.delete(key)]);
+    },
+
+    redisStatus() {
+      if (!redis) return undefined;
+      return redisUp ? 'up' : 'down';
     },
 
     async close() {

@@ -15,8 +15,8 @@ export class SessionResolver {
 
   @Guarded()
   @Query(() => [SessionView], { description: 'Your active sessions, most recently used first.' })
-  async sessions(@Ctx() { em, user, session }: Context): Promise<SessionView[]> {
-    return (await this.sessionService.listActive(em, user!)).map((each) => toSessionView(each, session));
+  async sessions(@Ctx() { user, session }: Context): Promise<SessionView[]> {
+    return (await this.sessionService.listActive(user!)).map((each) => toSessionView(each, session));
   }
 
   @Guarded()
@@ -24,6 +24,6 @@ export class SessionResolver {
     description: 'End one of your sessions (an ADMIN: anyone\'s). True if it was active, false if it had already ended.',
   })
   async revokeSession(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<boolean> {
-    return this.auth.revokeSession(context.em, context.user!, id, requestMeta(context));
+    return this.auth.revokeSession(context.user!, id, requestMeta(context));
   }
 }

@@ -1,21 +1,24 @@
 // Sessions and their refresh tokens: open on login, rotate on refresh (with reuse detection), end on
 // logout, password change, role change or by an admin; and the per-request check of an access token's session.
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
 import type { AccessClaims } from '../auth/tokens';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { RawDb } from '../db/raw';
+import type { SessionRecord, UserRecord } from '../db/records';
+import type { SessionStore } from '../db/sessions.store';
+import type { UserStore } from '../db/users.store';
 import { AuthReason, badUserInput, InputReason } from '../errors';
-import { Role } from '../users/role';
-import { User } from '../users/user.entity';
+import { UUID_PATTERN } from '../shared/patterns';
+import { Role } from '../shared/role';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
-import { isSessionActive, RefreshToken, Session } from './session.entity';
-import { createSessionLookup, type CurrentSession, type SessionLookup } from './session-lookup';
-import type { Viewer } from '../users/viewer';
 
 const MAX_USER_AGENT_CHARS = 512;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The session of a request's access token. */
+export interface CurrentSession {
+  id: number;
+  publicId: string;
+}
 
 export interface IssuedRefresh {
   token: string;
@@ -32,45 +35,41 @@ export interface OpenedSession {
 export type Rotation =
   | {
       kind: 'rotated' | 'grace';
-      session: Session;
+      session: SessionRecord;
+      user: UserRecord;
       refresh: IssuedRefresh;
       /** When the presented token was rotated: the iat of the access token that goes with the new pair. */
       rotatedAtMs: number;
     }
-  | { kind: 'reused'; session: Session }
+  | { kind: 'reused'; session: SessionRecord; user: UserRecord }
   | { kind: 'refused'; reason: AuthReason };
 
-export type SessionCheck = { ok: true; user: Viewer; session: CurrentSession } | { ok: false; reason: AuthReason };
+export type SessionCheck = { ok: true; user: UserRecord; session: CurrentSession } | { ok: false; reason: AuthReason };
 
 export interface ClientMeta {
   ip: string;
   userAgent?: string;
 }
 
-// Opening a session is on every login and signup: raw statements (db/raw.ts), in one transaction.
-const INSERT_SESSION = `insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, user_agent, ip)
-  values (?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_REFRESH_TOKEN = 'insert into refresh_tokens (session_id, token_hash, created_at, expires_at) values (?, ?, ?, ?)';
+/** Not revoked, and neither its refresh expiry nor its absolute expiry has passed. */
+export function isSessionActive(session: Pick<SessionRecord, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
+  return !session.revokedAt && now < session.expiresAt && now < session.absoluteExpiresAt;
+}
 
 export class SessionService {
-  private readonly lookup: SessionLookup;
-
   constructor(
     private readonly settings: Config['sessions'],
     private readonly rotation: RotationKey,
     private readonly clock: Clock,
-    private readonly db: RawDb,
-    /** Keep per-request answers (see session-lookup.ts): only when this is the one server process. */
-    options: { cacheLookups: boolean },
-  ) {
-    this.lookup = createSessionLookup(db, { cache: options.cacheLookups });
-  }
+    private readonly sessions: SessionStore,
+    private readonly users: UserStore,
+  ) {}
 
   private now(): Date {
     return new Date(this.clock.now());
   }
 
-  private refreshExpiry(from: Date, session: Session): Date {
+  private refreshExpiry(from: Date, session: Pick<SessionRecord, 'absoluteExpiresAt'>): Date {
     return new Date(Math.min(from.getTime() + this.settings.refreshTtlSeconds * 1000, session.absoluteExpiresAt.getTime()));
   }
 
@@ -78,23 +77,24 @@ export class SessionService {
     return Math.max(0, Math.ceil((date.getTime() - this.clock.now()) / 1000));
   }
 
-  /** A new session for `user` and its first refresh token. Never from inside an ORM transaction (see db/raw.ts). */
-  async open(user: Pick<Viewer, 'id'>, client: ClientMeta): Promise<OpenedSession> {
-    const now = this.clock.now();
-    const absoluteExpiresAt = now + this.settings.maxAgeSeconds * 1000;
-    const expiresAt = Math.min(now + this.settings.refreshTtlSeconds * 1000, absoluteExpiresAt);
+  /** A new session for `user` and its first refresh token. */
+  async open(user: Pick<UserRecord, 'id'>, client: ClientMeta): Promise<OpenedSession> {
+    const now = this.now();
+    const absoluteExpiresAt = new Date(now.getTime() + this.settings.maxAgeSeconds * 1000);
+    const expiresAt = this.refreshExpiry(now, { absoluteExpiresAt });
     const publicId = randomUUID();
     const token = newRefreshToken();
-    const tokenHash = hashRefreshToken(token);
-    const userAgent = client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null;
-    const id = await this.db((sql) =>
-      sql.transaction(() => {
-        const session = sql.run(INSERT_SESSION, publicId, user.id, now, now, expiresAt, absoluteExpiresAt, userAgent, client.ip);
-        sql.run(INSERT_REFRESH_TOKEN, session.lastInsertRowid, tokenHash, now, expiresAt);
-        return Number(session.lastInsertRowid);
-      }),
-    );
-    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(new Date(expiresAt)) } };
+    const id = await this.sessions.open({
+      publicId,
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+      absoluteExpiresAt,
+      userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null,
+      ip: client.ip,
+      refreshTokenHash: hashRefreshToken(token),
+    });
+    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
   }
 
   /**
@@ -102,53 +102,55 @@ export class SessionService {
    * (`rotated_at is null`), so of any number of concurrent refreshes with one token exactly one rotates;
    * the others find it rotated within the grace interval and get the same successor.
    */
-  async rotate(em: EntityManager, token: string): Promise<Rotation> {
+  async rotate(token: string): Promise<Rotation> {
     if (!isRefreshTokenFormat(token)) return { kind: 'refused', reason: AuthReason.REFRESH_TOKEN_INVALID };
     const tokenHash = hashRefreshToken(token);
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(RefreshToken, { tokenHash }, { populate: ['session', 'session.user'] });
-      if (!row) return { kind: 'refused', reason: AuthReason.REFRESH_TOKEN_INVALID };
-      const session = row.session;
+    return this.sessions.rotate(async (tx): Promise<Rotation> => {
+      const found = await tx.find(tokenHash);
+      if (!found) return { kind: 'refused', reason: AuthReason.REFRESH_TOKEN_INVALID };
+      const { token: row, session, user } = found;
       const now = this.now();
       if (session.revokedAt) return { kind: 'refused', reason: AuthReason.TOKEN_REVOKED };
       if (now >= row.expiresAt || now >= session.absoluteExpiresAt) return { kind: 'refused', reason: AuthReason.REFRESH_TOKEN_EXPIRED };
 
-      let rotatedAt = row.rotatedAt ?? null;
+      let rotatedAt = row.rotatedAt;
       if (!rotatedAt) {
-        const claimed = await tx.nativeUpdate(RefreshToken, { id: row.id, rotatedAt: null }, { rotatedAt: now });
-        if (claimed === 1) {
+        if (await tx.claim(row.id, now)) {
           const successor = this.rotation.successorOf(token);
           const expiresAt = this.refreshExpiry(now, session);
-          tx.create(RefreshToken, { session, tokenHash: hashRefreshToken(successor), createdAt: now, expiresAt, rotatedAt: null });
-          session.lastUsedAt = now;
-          session.expiresAt = expiresAt;
-          await tx.flush();
-          return { kind: 'rotated', session, refresh: { token: successor, expiresIn: this.secondsUntil(expiresAt) }, rotatedAtMs: now.getTime() };
+          await tx.issueSuccessor(session.id, hashRefreshToken(successor), now, expiresAt);
+          return {
+            kind: 'rotated',
+            session: { ...session, lastUsedAt: now, expiresAt },
+            user,
+            refresh: { token: successor, expiresIn: this.secondsUntil(expiresAt) },
+            rotatedAtMs: now.getTime(),
+          };
         }
         // Another request rotated it between our read and our update (databases that run transactions concurrently).
-        rotatedAt = (await tx.findOneOrFail(RefreshToken, { id: row.id }, { refresh: true })).rotatedAt ?? now;
+        rotatedAt = (await tx.rotatedAt(row.id)) ?? now;
       }
 
       if (now.getTime() - rotatedAt.getTime() < this.settings.reuseGraceSeconds * 1000) {
         const successor = this.rotation.successorOf(token);
         const expiresAt = this.refreshExpiry(rotatedAt, session);
-        return { kind: 'grace', session, refresh: { token: successor, expiresIn: this.secondsUntil(expiresAt) }, rotatedAtMs: rotatedAt.getTime() };
+        return { kind: 'grace', session, user, refresh: { token: successor, expiresIn: this.secondsUntil(expiresAt) }, rotatedAtMs: rotatedAt.getTime() };
       }
       // A spent token came back after the grace interval: someone holds a copy. End the whole family.
-      await tx.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: now });
-      return { kind: 'reused', session };
+      await tx.revokeSession(session.id, now);
+      return { kind: 'reused', session, user };
     });
   }
 
   /**
-   * The per-request check: one indexed read of the session joined with its user, or its kept answer
-   * while nothing has been written (see session-lookup.ts). Only when the session is gone does a
-   * second query tell a deleted user from a deleted session.
+   * The per-request check: one indexed read of the session joined with its user, or its kept answer while
+   * it is proven unchanged (db/session-cache.ts). Only when the session is gone does a second read tell a
+   * deleted user from a deleted session.
    */
-  async check(em: () => EntityManager, claims: AccessClaims): Promise<SessionCheck> {
-    const found = await this.lookup(claims.sid);
+  async check(claims: AccessClaims): Promise<SessionCheck> {
+    const found = await this.sessions.findWithUser(claims.sid);
     if (!found) {
-      const userExists = (await em().count(User, { publicId: claims.sub })) > 0;
+      const userExists = await this.users.existsByPublicId(claims.sub);
       return { ok: false, reason: userExists ? AuthReason.TOKEN_REVOKED : AuthReason.USER_NOT_FOUND };
     }
     const { session, user } = found;
@@ -158,34 +160,25 @@ export class SessionService {
   }
 
   /** The user's sessions that can still be used, most recently used first. */
-  async listActive(em: EntityManager, user: Pick<User, 'id'>): Promise<Session[]> {
-    const now = this.now();
-    return em.find(
-      Session,
-      { user: user.id, revokedAt: null, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } },
-      { orderBy: { lastUsedAt: 'desc', id: 'desc' } },
-    );
+  listActive(user: Pick<UserRecord, 'id'>): Promise<SessionRecord[]> {
+    return this.sessions.listActive(user.id, this.now());
   }
 
-  async revoke(em: EntityManager, session: Pick<Session, 'id'>): Promise<boolean> {
-    return (await em.nativeUpdate(Session, { id: session.id, revokedAt: null }, { revokedAt: this.now() })) > 0;
+  revoke(session: Pick<SessionRecord, 'id'>): Promise<boolean> {
+    return this.sessions.revoke(session.id, this.now());
   }
 
   /** End the user's sessions, all of them or all but `except`. Returns how many were ended. */
-  async revokeAllOf(em: EntityManager, user: Pick<User, 'id'>, except?: Pick<Session, 'id'>): Promise<number> {
-    return em.nativeUpdate(
-      Session,
-      { user: user.id, revokedAt: null, ...(except ? { id: { $ne: except.id } } : {}) },
-      { revokedAt: this.now() },
-    );
+  revokeAllOf(user: Pick<UserRecord, 'id'>, except?: Pick<SessionRecord, 'id'>): Promise<number> {
+    return this.sessions.revokeAllOf(user.id, this.now(), except?.id);
   }
 
   /** End one session by its public id: the viewer's own, or anyone's for an ADMIN. Someone else's is NOT_FOUND to a USER. */
-  async revokeById(em: EntityManager, viewer: Pick<User, 'id' | 'role'>, publicId: string): Promise<boolean> {
-    const session = UUID.test(publicId) ? await em.findOne(Session, { publicId }) : null;
-    if (!session || (session.user.id !== viewer.id && viewer.role !== Role.ADMIN)) {
+  async revokeById(viewer: Pick<UserRecord, 'id' | 'role'>, publicId: string): Promise<boolean> {
+    const session = UUID_PATTERN.test(publicId) ? await this.sessions.findByPublicId(publicId) : undefined;
+    if (!session || (session.userId !== viewer.id && viewer.role !== Role.ADMIN)) {
       throw badUserInput('No session of yours has this id', InputReason.NOT_FOUND, { id: 'No session of yours has this id' });
     }
-    return this.revoke(em, session);
+    return this.revoke(session);
   }
 }

@@ -1,7 +1,7 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { LogoutScope } from '../auth/auth.service';
-import type { Session } from './session.entity';
+import type { SessionRecord } from '../db/records';
 
 registerEnumType(LogoutScope, {
   name: 'LogoutScope',
@@ -34,7 +34,7 @@ export class SessionView {
   current!: boolean;
 }
 
-export function toSessionView(session: Session, current: Pick<Session, 'id'> | undefined): SessionView {
+export function toSessionView(session: SessionRecord, current: Pick<SessionRecord, 'id'> | undefined): SessionView {
   return {
     id: session.publicId,
     createdAt: session.createdAt,

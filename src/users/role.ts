@@ -1,8 +1,6 @@
 import { registerEnumType } from 'type-graphql';
+import { Role } from '../shared/role';
 
-export enum Role {
-  USER = 'USER',
-  ADMIN = 'ADMIN',
-}
+export { Role };
 
 registerEnumType(Role, { name: 'Role', description: 'What a user may do: ADMINs manage other users.' });

@@ -25,9 +25,9 @@ export class UserResolver {
   async users(
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Ctx() { em, user }: Context,
+    @Ctx() { user }: Context,
   ): Promise<UserConnection> {
-    const page = await this.userService.listUsers(em, first ?? DEFAULT_PAGE_SIZE, after);
+    const page = await this.userService.listUsers(first ?? DEFAULT_PAGE_SIZE, after);
     const pageInfo: PageInfo = { hasNextPage: page.hasNextPage, endCursor: page.endCursor };
     return { nodes: page.users.map((node) => toUserView(node, user)), pageInfo, totalCount: page.totalCount };
   }
@@ -37,17 +37,17 @@ export class UserResolver {
   async setUserRole(
     @Arg('id', () => ID) id: string,
     @Arg('role', () => Role) role: Role,
-    @Ctx() { em, user }: Context,
+    @Ctx() { user }: Context,
   ): Promise<UserView> {
-    const target = await this.userService.setRole(em, id, role);
-    await this.sessions.revokeAllOf(em, target);
+    const target = await this.userService.setRole(id, role);
+    await this.sessions.revokeAllOf(target);
     return toUserView(target, user);
   }
 
   @Guarded(Role.ADMIN)
   @Mutation(() => Boolean, { description: 'ADMIN only: delete a user, and with them their sessions. The last ADMIN cannot be deleted.' })
-  async deleteUser(@Arg('id', () => ID) id: string, @Ctx() { em }: Context): Promise<boolean> {
-    await this.userService.deleteUser(em, id);
+  async deleteUser(@Arg('id', () => ID) id: string): Promise<boolean> {
+    await this.userService.deleteUser(id);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Role } from './role';
-import type { User } from './user.entity';
+import type { UserRecord } from '../db/records';
 
 /** What a viewer may see of a user. Built by `toUserView`, which decides whether the email is visible. */
 @ObjectType('User')
@@ -24,7 +24,7 @@ export class UserView {
 
 /** The viewer sees an email only when it is their own or they are an ADMIN. */
 export function toUserView(
-  user: Pick<User, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt'>,
+  user: Pick<UserRecord, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt'>,
   viewer: { id: number; role: Role } | undefined,
 ): UserView {
   const emailVisible = viewer !== undefined && (viewer.id === user.id || viewer.role === Role.ADMIN);

@@ -1,7 +1,5 @@
 // Boot the real app on port 0 with a fresh in-memory database, and talk to it over real HTTP.
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app';
@@ -9,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { Role } from '../../src/users/role';
 import { TestClock } from './clock';
+import { assertTestDatabase, createPostgresDatabase, onPostgres } from './database';
 
 export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
@@ -46,12 +45,11 @@ export interface TestServer {
 
 export const TEST_PASSWORD = 'correct horse battery';
 
-/** The environment a test server runs with; override any variable. */
+/** The environment a test server runs with; override any variable. Its database: see startTestServer. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
     JWT_SECRET: randomBytes(48).toString('base64url'),
-    DB_PATH: ':memory:',
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
     // Most suites sign up and log in many times from 127.0.0.1; the limits have their own
@@ -65,13 +63,6 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
-function assertTestDatabase(dbPath: string): void {
-  if (dbPath === ':memory:') return;
-  if (!resolve(dbPath).startsWith(resolve(tmpdir()))) {
-    throw new Error(`Refusing to run tests against ${dbPath}: use :memory: or a file under ${tmpdir()}`);
-  }
-}
-
 /** Log lines the server wrote, parsed; pass one to startTestServer with LOG_LEVEL set. */
 export class LogCapture {
   readonly lines: Record<string, unknown>[] = [];
@@ -80,14 +71,27 @@ export class LogCapture {
   }
 }
 
+/**
+ * Boot the app on port 0. Unless `env` names a database (DB_PATH or DATABASE_URL, from createTestDatabase),
+ * it gets a new one of its own: SQLite in memory, or on PostgreSQL a new database dropped by close().
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
   clock = new TestClock(),
   logs?: LogCapture,
 ): Promise<TestServer> {
-  const config = loadConfig(testEnv(env));
-  assertTestDatabase(config.dbPath);
-  const app = await createApp(config, { clock, logger: createLogger(config.logLevel, logs) });
+  const own = env.DB_PATH === undefined && env.DATABASE_URL === undefined;
+  const database = own && onPostgres ? await createPostgresDatabase() : undefined;
+  const merged = testEnv({ ...(own ? (database?.env ?? { DB_PATH: ':memory:' }) : {}), ...env });
+  assertTestDatabase(merged);
+  const config = loadConfig(merged);
+  let app: App;
+  try {
+    app = await createApp(config, { clock, logger: createLogger(config.logLevel, logs) });
+  } catch (error) {
+    await database?.drop();
+    throw error;
+  }
   const url = await app.listen(0, '127.0.0.1');
   const baseUrl = url.replace(/\/graphql$/, '');
 
@@ -114,7 +118,10 @@ export async function startTestServer(
     graphql,
     execute: (document, variables, options) =>
       graphql(print(document as DocumentNode), variables as Record<string, unknown>, options),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await database?.drop();
+    },
   };
 }
 
@@ -145,7 +152,7 @@ export async function signUp(
   const { accessToken, refreshToken, user } = res.body.data.signup;
   if (options.role === Role.ADMIN) {
     // Through the service, as the API itself would.
-    await server.app.users.setRole(server.app.orm.em.fork(), user.id, Role.ADMIN);
+    await server.app.users.setRole(user.id, Role.ADMIN);
   }
   return { token: accessToken, refreshToken, id: user.id, email: user.email, name };
 }

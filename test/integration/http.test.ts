@@ -1,5 +1,6 @@
 // The HTTP surface: health, unknown routes, body limits, request ids, and error masking.
 import { UserService } from '../../src/users/user.service';
+import { DIALECT, onPostgres } from '../helpers/database';
 import { errorOf, LogCapture, signUp, startTestServer, type TestServer } from '../helpers/server';
 
 interface ErrorBody {
@@ -19,7 +20,7 @@ function post(body: string, headers: Record<string, string> = { 'content-type': 
 it('GET /health answers 200 ok when the database answers', async () => {
   const res = await fetch(`${server.baseUrl}/health`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: 'ok' });
+  expect(await res.json()).toEqual({ status: 'ok', database: { status: 'up', dialect: DIALECT, ...(onPostgres ? { changeFeed: 'live' } : {}) } });
 });
 
 it('an unknown path is a 404 with a JSON error', async () => {

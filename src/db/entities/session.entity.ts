@@ -1,5 +1,5 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
-import { User } from '../users/user.entity';
+import { User } from './user.entity';
 
 /** One login: opened by signup or login, kept alive by refreshes, ended by logout, a password change, reuse detection or an admin. */
 @Entity({ tableName: 'sessions' })
@@ -39,11 +39,6 @@ export class Session {
 
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
-}
-
-/** Not revoked, and neither its refresh expiry nor its absolute expiry has passed. */
-export function isSessionActive(session: Pick<Session, 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): boolean {
-  return !session.revokedAt && now < session.expiresAt && now < session.absoluteExpiresAt;
 }
 
 /** A refresh token: only its SHA-256 hash is stored. All tokens of one session form its rotation family. */

@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
-import { Role } from './role';
+import { Role } from '../../shared/role';
 
 @Entity({ tableName: 'users' })
 // Keyset pagination walks (created_at, public_id); this index makes each page an index range scan.

@@ -1,10 +1,10 @@
-// Committed migrations, listed explicitly so they run the same from ts-jest and from the compiled build.
-// Add each new migration here, in order.
+// SQLite's committed migrations, listed explicitly so they run the same from ts-jest and from the compiled
+// build. Add each new migration here, in order, and its PostgreSQL twin to ../postgresql/index.ts.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000CreateUsers } from './Migration20261123000000_create_users';
 import { Migration20261123100000CreateSessions } from './Migration20261123100000_create_sessions';
 
-export const migrationsList: MigrationObject[] = [
+export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123000000_create_users', class: Migration20261123000000CreateUsers },
   { name: 'Migration20261123100000_create_sessions', class: Migration20261123100000CreateSessions },
 ];

@@ -1,0 +1,5 @@
+// PostgreSQL's committed migrations, listed explicitly (see ../sqlite/index.ts). Add each new one here, in order.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261201000000Initial } from './Migration20261201000000_initial';
+
+export const postgresqlMigrations: MigrationObject[] = [{ name: 'Migration20261201000000_initial', class: Migration20261201000000Initial }];

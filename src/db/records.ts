@@ -1,0 +1,76 @@
+// What the stores hand to the layers above: plain, typed records. Dates are Dates, ids are numbers, and
+// nothing here says which database the row came from.
+import type { Role } from '../shared/role';
+
+/** Column limits: the schema's, and the input rules' (users/user.validation.ts reads them from here). */
+export const COLUMN_LIMITS = {
+  userName: 100,
+  email: 254,
+  userAgent: 512,
+  ip: 64,
+} as const;
+
+export interface UserRecord {
+  /** Database row id: internal, never shown to clients. */
+  id: number;
+  /** The id clients see (GraphQL `User.id`, token `sub`). */
+  publicId: string;
+  name: string;
+  /** Stored normalised (trimmed, lower-case). */
+  email: string;
+  role: Role;
+  createdAt: Date;
+}
+
+/** A user with their password hash: only what login and password checks read. */
+export type Credentials = UserRecord & { passwordHash: string };
+
+export interface NewUser {
+  publicId: string;
+  name: string;
+  email: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: Date;
+}
+
+export interface SessionRecord {
+  id: number;
+  /** The id clients see (GraphQL `Session.id`, access-token `sid`). */
+  publicId: string;
+  userId: number;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ip: string;
+  revokedAt: Date | null;
+}
+
+/** The per-request read: an access token's session with its user. */
+export interface SessionWithUser {
+  session: Pick<SessionRecord, 'id' | 'publicId' | 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>;
+  user: UserRecord;
+}
+
+export interface NewSession {
+  publicId: string;
+  userId: number;
+  createdAt: Date;
+  expiresAt: Date;
+  absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ip: string;
+  /** Its first refresh token's hash. */
+  refreshTokenHash: string;
+}
+
+export interface RefreshTokenRecord {
+  id: number;
+  sessionId: number;
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+  rotatedAt: Date | null;
+}

@@ -1,0 +1,76 @@
+// Kept answers of the per-request session read (sessions.store.ts findWithUser): a request whose session
+// was read before, and has not changed since, costs no read of the tables. Each database proves "has not
+// changed" its own way; where it cannot be proven, nothing is kept.
+//
+// SQLite: an answer is kept with two counters read just before it: total_changes() of this process's one
+// connection (every INSERT, UPDATE and DELETE this process makes moves it) and PRAGMA data_version (moves
+// whenever another connection commits: another server process of a WEB_CONCURRENCY group, a command-line
+// tool, or an operator in the sqlite3 shell). A kept answer is used only while both are unchanged, so a
+// logout, demotion or deletion anywhere counts on the very next request. The check is one statement that
+// reads no table (~3 µs).
+//
+// PostgreSQL: triggers announce every change to a session or a user on commit (LISTEN/NOTIFY, see
+// change-feed.ts); an announced session's (or user's) answers are dropped. Answers are kept only while
+// the feed is proven live (a heartbeat on the same connection answered within the last second): when it
+// is not, nothing is kept or used, so the worst case is one second of staleness, the normal case the time
+// a notification takes to arrive (see docs: running several instances).
+import type { SessionWithUser } from './records';
+import type { SessionStore } from './sessions.store';
+import { SESSION_WITH_USER_SQL, sessionWithUserFromRow, type SessionWithUserRow } from './sessions.store';
+import type { SqliteConnection, SqliteDatabase } from './sqlite';
+import type { ChangeFeed } from './change-feed';
+
+/** Answers kept at most (oldest dropped first): a bound on memory, like the verified-token cache. */
+export const MAX_KEPT_SESSIONS = 10_000;
+
+type Read = SessionStore['findWithUser'];
+
+// Both counters in one statement, without touching a table.
+export const SQLITE_VERSION_SQL = 'select total_changes() as changes, (select data_version from pragma_data_version) as version';
+
+export function sqliteSessionCache(db: SqliteDatabase, maxKept = MAX_KEPT_SESSIONS): Read {
+  const kept = new Map<string, { connection: SqliteConnection; changes: number; version: number; record: SessionWithUser }>();
+  return (publicId) =>
+    db.exclusive((sql) => {
+      // Read before the row: a commit in between only makes the kept answer look older than it is.
+      const now = sql.get<{ changes: number; version: number }>(SQLITE_VERSION_SQL)!;
+      const entry = kept.get(publicId);
+      if (entry && entry.connection === sql.connection && entry.changes === now.changes && entry.version === now.version) return entry.record;
+      const row = sql.get<SessionWithUserRow>(SESSION_WITH_USER_SQL, [publicId]);
+      kept.delete(publicId);
+      if (!row) return undefined;
+      const record = sessionWithUserFromRow(row);
+      if (kept.size >= maxKept) kept.delete(kept.keys().next().value!);
+      kept.set(publicId, { connection: sql.connection, changes: now.changes, version: now.version, record });
+      return record;
+    });
+}
+
+export function notifiedSessionCache(read: Read, feed: ChangeFeed, maxKept = MAX_KEPT_SESSIONS): Read {
+  const kept = new Map<string, SessionWithUser>();
+  // Moves with every announcement and every loss of the feed: an answer read across a move is not kept.
+  let generation = 0;
+  feed.onChange((change) => {
+    generation += 1;
+    if (change.kind === 'reset') {
+      kept.clear();
+    } else if (change.kind === 'session') {
+      kept.delete(change.publicId);
+    } else {
+      for (const [sessionId, record] of kept) if (record.user.publicId === change.publicId) kept.delete(sessionId);
+    }
+  });
+  return async (publicId) => {
+    if (feed.live()) {
+      const record = kept.get(publicId);
+      if (record) return record;
+    }
+    const before = generation;
+    const record = await read(publicId);
+    if (record && generation === before && feed.live()) {
+      if (kept.size >= maxKept) kept.delete(kept.keys().next().value!);
+      kept.set(publicId, record);
+    }
+    return record;
+  };
+}

@@ -1,0 +1,212 @@
+// The sessions and refresh_tokens tables: every statement that reads or writes them.
+import type { NewSession, RefreshTokenRecord, SessionRecord, SessionWithUser, UserRecord } from './records';
+import { toDate, toDateOrNull, type SqlDatabase, type SqlRunner } from './sql';
+import { USER_COLUMNS, userFromRow, type UserRow } from './users.store';
+
+/** A refresh token as presented, with its session and the session's user: what a refresh decides on. */
+export interface PresentedRefresh {
+  token: RefreshTokenRecord;
+  session: SessionRecord;
+  user: UserRecord;
+}
+
+/** The statements of one refresh, inside one transaction (see SessionStore.rotate). */
+export interface RefreshTransaction {
+  find(tokenHash: string): Promise<PresentedRefresh | undefined>;
+  /** Mark the token spent, if nobody has yet: true for exactly one of any number of concurrent callers. */
+  claim(tokenId: number, now: Date): Promise<boolean>;
+  /** When the token was spent (read afresh: another transaction may just have spent it). */
+  rotatedAt(tokenId: number): Promise<Date | null>;
+  /** Its successor, and the session's new refresh expiry. */
+  issueSuccessor(sessionId: number, tokenHash: string, now: Date, expiresAt: Date): Promise<void>;
+  revokeSession(sessionId: number, now: Date): Promise<void>;
+}
+
+export interface SessionStore {
+  /** The session and its first refresh token, in one transaction; resolves with the session's row id. */
+  open(session: NewSession): Promise<number>;
+  /** The per-request read: one statement by the unique public_id index, joined with the user by primary key. */
+  findWithUser(publicId: string): Promise<SessionWithUser | undefined>;
+  findByPublicId(publicId: string): Promise<SessionRecord | undefined>;
+  /** Not revoked and not expired at `now`, most recently used first. */
+  listActive(userId: number, now: Date): Promise<SessionRecord[]>;
+  /** True if it was active and is now revoked. */
+  revoke(id: number, now: Date): Promise<boolean>;
+  /** Revoke every active session of the user, or every one but `exceptId`; resolves with how many. */
+  revokeAllOf(userId: number, now: Date, exceptId?: number): Promise<number>;
+  /** Run one refresh's reads and writes as one transaction. */
+  rotate<T>(work: (tx: RefreshTransaction) => Promise<T>): Promise<T>;
+}
+
+const SESSION_COLUMNS =
+  's.id as session_id, s.public_id as session_public_id, s.user_id as session_user_id, s.created_at as session_created_at, ' +
+  's.last_used_at, s.expires_at, s.absolute_expires_at, s.user_agent, s.ip, s.revoked_at';
+
+interface SessionRow {
+  session_id: number;
+  session_public_id: string;
+  session_user_id: number;
+  session_created_at: unknown;
+  last_used_at: unknown;
+  expires_at: unknown;
+  absolute_expires_at: unknown;
+  user_agent: string | null;
+  ip: string;
+  revoked_at: unknown;
+}
+
+function sessionFromRow(row: SessionRow): SessionRecord {
+  return {
+    id: Number(row.session_id),
+    publicId: row.session_public_id,
+    userId: Number(row.session_user_id),
+    createdAt: toDate(row.session_created_at),
+    lastUsedAt: toDate(row.last_used_at),
+    expiresAt: toDate(row.expires_at),
+    absoluteExpiresAt: toDate(row.absolute_expires_at),
+    userAgent: row.user_agent,
+    ip: row.ip,
+    revokedAt: toDateOrNull(row.revoked_at),
+  };
+}
+
+export type SessionWithUserRow = UserRow & {
+  session_id: number;
+  session_public_id: string;
+  revoked_at: unknown;
+  expires_at: unknown;
+  absolute_expires_at: unknown;
+};
+
+/** Frozen: a kept answer is shared by every request of its session (session-cache.ts). */
+export function sessionWithUserFromRow(row: SessionWithUserRow): SessionWithUser {
+  return Object.freeze({
+    session: Object.freeze({
+      id: Number(row.session_id),
+      publicId: row.session_public_id,
+      revokedAt: toDateOrNull(row.revoked_at),
+      expiresAt: toDate(row.expires_at),
+      absoluteExpiresAt: toDate(row.absolute_expires_at),
+    }),
+    user: Object.freeze(userFromRow(row)),
+  });
+}
+
+// sessions.public_id is unique (its index finds the row), users.id is the primary key.
+export const SESSION_WITH_USER_SQL = `select s.id as session_id, s.public_id as session_public_id, s.revoked_at, s.expires_at,
+  s.absolute_expires_at, ${USER_COLUMNS} from sessions s join users u on u.id = s.user_id where s.public_id = ?`;
+export const INSERT_SESSION_SQL = `insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, user_agent, ip)
+  values (?, ?, ?, ?, ?, ?, ?, ?) returning id`;
+export const INSERT_REFRESH_TOKEN_SQL = 'insert into refresh_tokens (session_id, token_hash, created_at, expires_at) values (?, ?, ?, ?)';
+const BY_PUBLIC_ID_SQL = `select ${SESSION_COLUMNS} from sessions s where s.public_id = ?`;
+const LIST_ACTIVE_SQL = `select ${SESSION_COLUMNS} from sessions s
+  where s.user_id = ? and s.revoked_at is null and s.expires_at > ? and s.absolute_expires_at > ?
+  order by s.last_used_at desc, s.id desc`;
+const REVOKE_SQL = 'update sessions set revoked_at = ? where id = ? and revoked_at is null';
+const REVOKE_ALL_SQL = 'update sessions set revoked_at = ? where user_id = ? and revoked_at is null';
+const REVOKE_ALL_BUT_SQL = 'update sessions set revoked_at = ? where user_id = ? and revoked_at is null and id <> ?';
+export const FIND_REFRESH_SQL = `select t.id as token_id, t.session_id as token_session_id, t.token_hash, t.created_at as token_created_at,
+  t.expires_at as token_expires_at, t.rotated_at, ${SESSION_COLUMNS}, ${USER_COLUMNS}
+  from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id where t.token_hash = ?`;
+// The conditional update is the spend: of concurrent refreshes with one token, exactly one changes a row.
+const CLAIM_SQL = 'update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null';
+const ROTATED_AT_SQL = 'select rotated_at from refresh_tokens where id = ?';
+const EXTEND_SESSION_SQL = 'update sessions set last_used_at = ?, expires_at = ? where id = ?';
+
+type RefreshRow = SessionRow &
+  UserRow & {
+    token_id: number;
+    token_session_id: number;
+    token_hash: string;
+    token_created_at: unknown;
+    token_expires_at: unknown;
+    rotated_at: unknown;
+  };
+
+function refreshTransaction(tx: SqlRunner): RefreshTransaction {
+  return {
+    async find(tokenHash) {
+      const row = await tx.one<RefreshRow>(FIND_REFRESH_SQL, [tokenHash]);
+      if (!row) return undefined;
+      return {
+        token: {
+          id: Number(row.token_id),
+          sessionId: Number(row.token_session_id),
+          tokenHash: row.token_hash,
+          createdAt: toDate(row.token_created_at),
+          expiresAt: toDate(row.token_expires_at),
+          rotatedAt: toDateOrNull(row.rotated_at),
+        },
+        session: sessionFromRow(row),
+        user: userFromRow(row),
+      };
+    },
+    async claim(tokenId, now) {
+      return (await tx.run(CLAIM_SQL, [now, tokenId])) === 1;
+    },
+    async rotatedAt(tokenId) {
+      return toDateOrNull((await tx.one<{ rotated_at: unknown }>(ROTATED_AT_SQL, [tokenId]))?.rotated_at);
+    },
+    async issueSuccessor(sessionId, tokenHash, now, expiresAt) {
+      await tx.run(INSERT_REFRESH_TOKEN_SQL, [sessionId, tokenHash, now, expiresAt]);
+      await tx.run(EXTEND_SESSION_SQL, [now, expiresAt, sessionId]);
+    },
+    async revokeSession(sessionId, now) {
+      await tx.run(REVOKE_SQL, [now, sessionId]);
+    },
+  };
+}
+
+/** `findWithUser` is given separately: on its own, or with a cache in front (session-cache.ts). */
+export function createSessionStore(db: SqlDatabase, findWithUser: SessionStore['findWithUser']): SessionStore {
+  return {
+    open(session) {
+      return db.transaction(async (tx) => {
+        const row = await tx.one<{ id: number }>(INSERT_SESSION_SQL, [
+          session.publicId,
+          session.userId,
+          session.createdAt,
+          session.createdAt,
+          session.expiresAt,
+          session.absoluteExpiresAt,
+          session.userAgent,
+          session.ip,
+        ]);
+        const id = Number(row!.id);
+        await tx.run(INSERT_REFRESH_TOKEN_SQL, [id, session.refreshTokenHash, session.createdAt, session.expiresAt]);
+        return id;
+      });
+    },
+
+    findWithUser,
+
+    async findByPublicId(publicId) {
+      const row = await db.one<SessionRow>(BY_PUBLIC_ID_SQL, [publicId]);
+      return row && sessionFromRow(row);
+    },
+
+    async listActive(userId, now) {
+      return (await db.all<SessionRow>(LIST_ACTIVE_SQL, [userId, now, now])).map(sessionFromRow);
+    },
+
+    async revoke(id, now) {
+      return (await db.run(REVOKE_SQL, [now, id])) > 0;
+    },
+
+    revokeAllOf(userId, now, exceptId) {
+      return exceptId === undefined ? db.run(REVOKE_ALL_SQL, [now, userId]) : db.run(REVOKE_ALL_BUT_SQL, [now, userId, exceptId]);
+    },
+
+    rotate(work) {
+      return db.transaction((tx) => work(refreshTransaction(tx)));
+    },
+  };
+}
+
+/** The uncached per-request read. */
+export function readSessionWithUser(db: SqlDatabase): SessionStore['findWithUser'] {
+  return async (publicId) => {
+    const row = await db.one<SessionWithUserRow>(SESSION_WITH_USER_SQL, [publicId]);
+    return row && sessionWithUserFromRow(row);
+  };
+}

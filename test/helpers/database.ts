@@ -1,0 +1,69 @@
+// The database a test server runs on. `npm test` runs the suite on SQLite (in memory, or a file under the
+// temporary directory); `DATABASE_URL=postgres://… npm test` runs the same suite on PostgreSQL, each
+// test database copied from a migrated template (global-setup.js) and dropped when done.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+
+/** Set when the suite runs on PostgreSQL: the server to make test databases on. */
+export const POSTGRES_URL = process.env.DATABASE_URL || undefined;
+export const onPostgres = POSTGRES_URL !== undefined;
+export const DIALECT = onPostgres ? 'postgresql' : 'sqlite';
+
+export interface TestDatabase {
+  /** The settings that point a server at it: DB_PATH or DATABASE_URL. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty-of-rows, migrated PostgreSQL database. */
+export async function createPostgresDatabase(): Promise<TestDatabase> {
+  const run = process.env.TEST_DATABASE_RUN;
+  if (!POSTGRES_URL || !run) throw new Error('The suite is not running on PostgreSQL (DATABASE_URL, and test/helpers/global-setup.js)');
+  const name = `${run}_${randomBytes(5).toString('hex')}`;
+  await admin((client) => client.query(`create database "${name}" template "${run}_template"`));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.href },
+    drop: () => admin((client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+/**
+ * A database that outlives one server: for tests that restart a server, or run two on one database.
+ * SQLite: a file in a new temporary directory; PostgreSQL: a new database.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (onPostgres) return createPostgresDatabase();
+  const path = join(mkdtempSync(join(tmpdir(), 'auth-db-')), 'app.db');
+  return { env: { DB_PATH: path }, drop: async () => undefined };
+}
+
+/** Tests never touch a database that is not a test database. */
+export function assertTestDatabase(env: Record<string, string>): void {
+  const path = env.DB_PATH;
+  if (env.DATABASE_URL) {
+    const name = new URL(env.DATABASE_URL).pathname.slice(1);
+    if (!process.env.TEST_DATABASE_RUN || !name.startsWith(process.env.TEST_DATABASE_RUN)) {
+      throw new Error(`Refusing to run tests against the database ${name}: use createTestDatabase()`);
+    }
+    return;
+  }
+  if (path === undefined || path === ':memory:') return;
+  if (!resolve(path).startsWith(resolve(tmpdir()))) {
+    throw new Error(`Refusing to run tests against ${path}: use :memory: or a file under ${tmpdir()}`);
+  }
+}
