@@ -125,6 +125,50 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Every environment variable loadConfig reads, and no other: the readers below accept only these names.
+ * .env.example and the settings table in docs/operations.md list exactly these (test/unit/settings-docs.test.ts).
+ */
+export const SETTING_NAMES = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'DB_PATH',
+  'JWT_ALGORITHM',
+  'JWT_SECRET',
+  'JWT_KEYS_DIR',
+  'JWT_PRIVATE_KEY_FILE',
+  'JWT_PRIVATE_KEY',
+  'JWT_JWKS_MAX_AGE',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_ACCESS_TTL',
+  'JWT_CLOCK_TOLERANCE',
+  'REFRESH_TTL',
+  'SESSION_MAX_AGE',
+  'REFRESH_REUSE_GRACE',
+  'AUTH_COOKIE_MODE',
+  'AUTH_COOKIE_SECURE',
+  'AUTH_COOKIE_SAMESITE',
+  'CORS_ORIGINS',
+  'BCRYPT_COST',
+  'HASH_WORKERS',
+  'HASH_QUEUE_MAX',
+  'WEB_CONCURRENCY',
+  'LOGIN_MAX_FAILURES',
+  'LOGIN_BACKOFF_MAX',
+  'RATE_LIMIT_LOGIN_IP',
+  'RATE_LIMIT_SIGNUP_IP',
+  'RATE_LIMIT_REFRESH_IP',
+  'RATE_LIMIT_CHANGE_PASSWORD_IP',
+  'TRUSTED_PROXIES',
+  'REDIS_URL',
+  'GRAPHQL_INTROSPECTION',
+  'LOG_LEVEL',
+  'DEBUG_ERRORS',
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
 type Env = Record<string, string | undefined>;
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -136,12 +180,12 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
 }
 
-function read(env: Env, name: string): string | undefined {
+function read(env: Env, name: SettingName): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+function integer(env: Env, name: SettingName, fallback: number, min: number, max: number): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
@@ -150,7 +194,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function duration(env: Env, name: string, fallback: string, minSeconds: number): number {
+function duration(env: Env, name: SettingName, fallback: string, minSeconds: number): number {
   const raw = read(env, name) ?? fallback;
   const seconds = parseDuration(raw);
   if (seconds === undefined) throw new ConfigError(name, `must be seconds or a duration like 900, 15m, 12h, 30d; got "${raw}"`);
@@ -158,7 +202,7 @@ function duration(env: Env, name: string, fallback: string, minSeconds: number):
   return seconds;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(env: Env, name: SettingName, allowed: readonly T[], fallback: T): T {
   const raw = read(env, name) ?? fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}; got "${raw}"`);
@@ -166,7 +210,7 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
+function boolean(env: Env, name: SettingName, fallback: boolean): boolean {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === '1') return true;
@@ -175,7 +219,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 }
 
 /** "30/1m": 30 attempts per minute. */
-function rateLimit(env: Env, name: string, fallback: string): RateLimit {
+function rateLimit(env: Env, name: SettingName, fallback: string): RateLimit {
   const raw = read(env, name) ?? fallback;
   const match = /^(\d+)\/(.+)$/.exec(raw);
   const seconds = match ? parseDuration(match[2]) : undefined;
@@ -185,7 +229,7 @@ function rateLimit(env: Env, name: string, fallback: string): RateLimit {
   return Object.freeze({ points: Number(match[1]), seconds });
 }
 
-function proxyList(env: Env, name: string): string[] {
+function proxyList(env: Env, name: SettingName): string[] {
   const entries = (read(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
   for (const entry of entries) {
     const [address, bits, extra] = entry.split('/');
@@ -198,7 +242,7 @@ function proxyList(env: Env, name: string): string[] {
   return entries;
 }
 
-function originList(env: Env, name: string): string[] {
+function originList(env: Env, name: SettingName): string[] {
   const entries = (read(env, name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
   if (entries.includes('*')) {
     if (entries.length > 1) throw new ConfigError(name, 'is either * alone or a list of origins');
@@ -218,7 +262,7 @@ function originList(env: Env, name: string): string[] {
   });
 }
 
-function redisUrl(env: Env, name: string): string | undefined {
+function redisUrl(env: Env, name: SettingName): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return undefined;
   let url: URL;

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ConfigError, loadConfig, parseDuration } from '../../src/config';
 import { configErrorOf } from '../helpers/config-error';
 
@@ -212,26 +210,5 @@ describe('parseDuration', () => {
 
   it.each(['', '15 minutes', '1.5h', '-1', 'm', '10w'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
-  });
-});
-
-describe('.env.example', () => {
-  const root = resolve(__dirname, '../..');
-  const example = Object.fromEntries(
-    readFileSync(resolve(root, '.env.example'), 'utf8')
-      .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-
-  it('lists every setting the configuration reads', () => {
-    const source = readFileSync(resolve(root, 'src/config.ts'), 'utf8');
-    const read = new Set([...source.matchAll(/\b\w+(?:<[^>]+>)?\(env, '([A-Z_]+)'|env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2]));
-    expect(read.size).toBeGreaterThan(10);
-    expect(Object.keys(example).sort()).toEqual([...read].sort());
-  });
-
-  it('gives the same configuration as the built-in defaults', () => {
-    expect(loadConfig({ ...example, JWT_SECRET: SECRET })).toEqual(loadConfig({ JWT_SECRET: SECRET }));
   });
 });
