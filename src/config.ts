@@ -134,6 +134,10 @@ export const SETTING_NAMES = [
   'HOST',
   'PORT',
   'DB_PATH',
+  'DATABASE_URL',
+  'DATABASE_POOL_MAX',
+  'DATABASE_TIMEOUT',
+  'MIGRATE_ON_START',
   'JWT_ALGORITHM',
   'JWT_SECRET',
   'JWT_KEYS_DIR',
@@ -281,7 +285,7 @@ const SSL_MODES: Record<string, PostgresTls> = {
   'verify-full': { rejectUnauthorized: true },
 };
 
-function postgresUrl(env: Env, raw: string): DatabaseSettings {
+function postgresUrl(raw: string, poolMax: number, timeoutSeconds: number): DatabaseSettings {
   const name = 'DATABASE_URL';
   let url: URL;
   try {
@@ -306,8 +310,8 @@ function postgresUrl(env: Env, raw: string): DatabaseSettings {
     password: url.password ? decodeURIComponent(url.password) : undefined,
     database,
     ssl: SSL_MODES[sslmode],
-    poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
-    timeoutSeconds: duration(env, 'DATABASE_TIMEOUT', '5s', 1),
+    poolMax,
+    timeoutSeconds,
     applicationName: 'graphql-jwt-auth',
     display: shown.href,
   });
@@ -315,8 +319,11 @@ function postgresUrl(env: Env, raw: string): DatabaseSettings {
 
 /** Which database, and how to reach it; shared with the command-line tools, which need no JWT secret. */
 export function readDatabase(env: Env): DatabaseSettings {
+  // Read (and checked) whatever the database: a bad value is refused before the day it would be used.
+  const poolMax = integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000);
+  const timeoutSeconds = duration(env, 'DATABASE_TIMEOUT', '5s', 1);
   const url = read(env, 'DATABASE_URL');
-  if (url !== undefined) return postgresUrl(env, url);
+  if (url !== undefined) return postgresUrl(url, poolMax, timeoutSeconds);
   return Object.freeze({ dialect: 'sqlite', path: read(env, 'DB_PATH') ?? DEFAULT_DB_PATH });
 }
 

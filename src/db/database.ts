@@ -10,6 +10,7 @@ import { initORM } from './orm';
 import { notifiedSessionCache, sqliteSessionCache } from './session-cache';
 import { createSessionStore, readSessionWithUser, type SessionStore } from './sessions.store';
 import type { Dialect, SqlDatabase } from './sql';
+import { PostgresDatabase } from './postgresql';
 import { SqliteDatabase } from './sqlite';
 import { createUserStore, type UserStore } from './users.store';
 
@@ -63,7 +64,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
     if (options.cacheSessions) {
       if (sql instanceof SqliteDatabase) {
         findWithUser = sqliteSessionCache(sql);
-      } else if (settings.dialect === 'postgresql') {
+      } else if (sql instanceof PostgresDatabase && settings.dialect === 'postgresql') {
         const client = {
           host: settings.host,
           port: settings.port,
@@ -76,7 +77,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
           application_name: `${settings.applicationName} change-feed`,
         };
         feed = listenForChanges(client, (level, message, fields) => logger[level]({ component: 'change-feed', ...fields }, message));
-        findWithUser = notifiedSessionCache(findWithUser, feed);
+        findWithUser = notifiedSessionCache(findWithUser, feed, sql);
         // Serve with the feed already heard when it can be: a first attempt that fails is retried in the background.
         await feed.started;
       }

@@ -4,7 +4,8 @@
 // life of the process (the operating system releases it when the process ends, however it ends).
 // Cluster workers of one group (WEB_CONCURRENCY) are covered by their primary's lock.
 import Database from 'better-sqlite3';
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export class DatabaseInUseError extends Error {
   override readonly name = 'DatabaseInUseError';
@@ -28,6 +29,8 @@ export function lockPathOf(dbPath: string): string {
 export function lockDatabase(dbPath: string): InstanceLock {
   if (dbPath === ':memory:' || dbPath === '') return { release: () => undefined };
   const path = lockPathOf(dbPath);
+  // The lock comes first, before the database (and its directory) exist.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const lock = new Database(path);
   chmodSync(path, 0o600);
   try {

@@ -56,9 +56,23 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgresql' as const;
   private readonly log = new QueryLog();
   private readonly runner: SqlRunner;
+  private readonly writeListeners: Array<() => void> = [];
 
   constructor(private readonly knex: Knex) {
     this.runner = runnerOn(knex, this.log);
+  }
+
+  /**
+   * Called after each write of this process is committed (run() outside a transaction, or a transaction's
+   * COMMIT): this process's own kept answers are dropped at once, before its next request, without waiting
+   * for the announcement to come back (session-cache.ts).
+   */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener);
+  }
+
+  private written(): void {
+    for (const listener of this.writeListeners) listener();
   }
 
   observe(listener: (sql: string, durationMs: number) => void): () => void {
@@ -73,8 +87,13 @@ export class PostgresDatabase implements SqlDatabase {
     return this.runner.one<Row>(sql, params);
   }
 
-  run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return this.runner.run(sql, params);
+  async run(sql: string, params?: readonly unknown[]): Promise<number> {
+    try {
+      return await this.runner.run(sql, params);
+    } finally {
+      // Also after a failure: a statement that timed out on the client may still have committed.
+      this.written();
+    }
   }
 
   async ping(): Promise<void> {
@@ -82,10 +101,17 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    if (this.log.active) this.log.emit('begin', started);
     try {
-      return await this.knex.transaction((trx) => work(runnerOn(trx, this.log)));
+      const result = await this.knex.transaction((trx) => work(runnerOn(trx, this.log)));
+      if (this.log.active) this.log.emit('commit', started);
+      return result;
     } catch (error) {
+      if (this.log.active) this.log.emit('rollback', started);
       throw mapPgError(error);
+    } finally {
+      this.written();
     }
   }
 }

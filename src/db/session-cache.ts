@@ -10,7 +10,9 @@
 // reads no table (~3 µs).
 //
 // PostgreSQL: triggers announce every change to a session or a user on commit (LISTEN/NOTIFY, see
-// change-feed.ts); an announced session's (or user's) answers are dropped. Answers are kept only while
+// change-feed.ts); an announced session's (or user's) answers are dropped. This process's own writes drop
+// every kept answer as they commit, like SQLite's total_changes(), so that its own logout counts on its
+// very next request without waiting for the announcement. Answers are kept only while
 // the feed is proven live (a heartbeat on the same connection answered within the last second): when it
 // is not, nothing is kept or used, so the worst case is one second of staleness, the normal case the time
 // a notification takes to arrive (see docs: running several instances).
@@ -19,6 +21,7 @@ import type { SessionStore } from './sessions.store';
 import { SESSION_WITH_USER_SQL, sessionWithUserFromRow, type SessionWithUserRow } from './sessions.store';
 import type { SqliteConnection, SqliteDatabase } from './sqlite';
 import type { ChangeFeed } from './change-feed';
+import type { PostgresDatabase } from './postgresql';
 
 /** Answers kept at most (oldest dropped first): a bound on memory, like the verified-token cache. */
 export const MAX_KEPT_SESSIONS = 10_000;
@@ -46,10 +49,15 @@ export function sqliteSessionCache(db: SqliteDatabase, maxKept = MAX_KEPT_SESSIO
     });
 }
 
-export function notifiedSessionCache(read: Read, feed: ChangeFeed, maxKept = MAX_KEPT_SESSIONS): Read {
+export function notifiedSessionCache(read: Read, feed: ChangeFeed, db: PostgresDatabase, maxKept = MAX_KEPT_SESSIONS): Read {
   const kept = new Map<string, SessionWithUser>();
-  // Moves with every announcement and every loss of the feed: an answer read across a move is not kept.
+  // Moves with every announcement, every loss of the feed and every write of this process: an answer read
+  // across a move is not kept.
   let generation = 0;
+  db.onWrite(() => {
+    generation += 1;
+    kept.clear();
+  });
   feed.onChange((change) => {
     generation += 1;
     if (change.kind === 'reset') {

@@ -109,9 +109,9 @@ export const FIND_REFRESH_SQL = `select t.id as token_id, t.session_id as token_
   t.expires_at as token_expires_at, t.rotated_at, ${SESSION_COLUMNS}, ${USER_COLUMNS}
   from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id where t.token_hash = ?`;
 // The conditional update is the spend: of concurrent refreshes with one token, exactly one changes a row.
-const CLAIM_SQL = 'update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null';
+export const CLAIM_SQL = 'update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null';
 const ROTATED_AT_SQL = 'select rotated_at from refresh_tokens where id = ?';
-const EXTEND_SESSION_SQL = 'update sessions set last_used_at = ?, expires_at = ? where id = ?';
+export const EXTEND_SESSION_SQL = 'update sessions set last_used_at = ?, expires_at = ? where id = ?';
 
 type RefreshRow = SessionRow &
   UserRow & {

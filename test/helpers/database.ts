@@ -6,6 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { readDatabase } from '../../src/config';
+import { openDatabase, type Database } from '../../src/db/database';
+import type { SqlDatabase } from '../../src/db/sql';
+import { createLogger } from '../../src/logger';
 
 /** Set when the suite runs on PostgreSQL: the server to make test databases on. */
 export const POSTGRES_URL = process.env.DATABASE_URL || undefined;
@@ -66,4 +70,59 @@ export function assertTestDatabase(env: Record<string, string>): void {
   if (!resolve(path).startsWith(resolve(tmpdir()))) {
     throw new Error(`Refusing to run tests against ${path}: use :memory: or a file under ${tmpdir()}`);
   }
+}
+
+/** What a test may read straight from a server's database: its SQL seam (src/db/sql.ts). */
+interface WithDatabase {
+  app: { db: { sql: SqlDatabase } };
+}
+
+export async function passwordHashOf(server: WithDatabase, email: string): Promise<string> {
+  const row = await server.app.db.sql.one<{ password_hash: string }>('select password_hash from users where email = ?', [email]);
+  if (!row) throw new Error('No such user');
+  return row.password_hash;
+}
+
+export async function setPasswordHash(server: WithDatabase, email: string, hash: string): Promise<void> {
+  await server.app.db.sql.run('update users set password_hash = ? where email = ?', [hash, email]);
+}
+
+/** Users in the database, or those with one email. */
+export async function countUsers(server: WithDatabase, email?: string): Promise<number> {
+  const row = email
+    ? await server.app.db.sql.one<{ count: unknown }>('select count(*) as count from users where email = ?', [email])
+    : await server.app.db.sql.one<{ count: unknown }>('select count(*) as count from users');
+  return Number(row?.count ?? 0);
+}
+
+/** The SQL statements the server ran while `action` ran, in order. */
+export async function queriesDuring(server: WithDatabase, action: () => Promise<unknown>): Promise<string[]> {
+  const queries: string[] = [];
+  const stop = server.app.db.sql.observe((sql) => queries.push(sql));
+  try {
+    await action();
+  } finally {
+    stop();
+  }
+  return queries;
+}
+
+/** The database's plan for a statement, one line per step: EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL. */
+export async function planOf(server: WithDatabase, sql: string, params: readonly unknown[]): Promise<string[]> {
+  const db = server.app.db.sql;
+  if (db.dialect === 'sqlite') return (await db.all<{ detail: string }>(`explain query plan ${sql}`, params)).map((row) => row.detail);
+  return (await db.all<{ 'QUERY PLAN': string }>(`explain ${sql}`, params)).map((row) => row['QUERY PLAN'].trim());
+}
+
+/** A migrated database opened through the storage layer, for tests that wire services by hand. */
+export async function openTestDatabase(): Promise<{ db: Database; close(): Promise<void> }> {
+  const own = onPostgres ? await createPostgresDatabase() : { env: { DB_PATH: ':memory:' }, drop: async () => undefined };
+  const db = await openDatabase(readDatabase(own.env), createLogger('silent'), { migrate: true, lock: false, cacheSessions: true });
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await own.drop();
+    },
+  };
 }

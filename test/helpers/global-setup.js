@@ -4,6 +4,7 @@
 const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { resolve } = require('node:path');
+const { URL } = require('node:url');
 
 module.exports = async () => {
   const root = resolve(__dirname, '../..');

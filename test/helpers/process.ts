@@ -1,6 +1,7 @@
 // The compiled server as a real child process: start it, wait for its "ready" line, stop it with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { assertTestDatabase } from './database';
 
 export const MAIN = resolve(__dirname, '../../dist/main.js');
 
@@ -16,6 +17,7 @@ export interface RunningServer {
 
 /** Spawn dist/main.js in `cwd` with exactly `env`; resolves on the "ready" line, rejects if it exits first. */
 export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  assertTestDatabase({ ...(env.DATABASE_URL ? { DATABASE_URL: env.DATABASE_URL } : {}), DB_PATH: resolve(cwd, env.DB_PATH ?? './data/app.db') });
   const child = spawn(process.execPath, [MAIN], { cwd, env });
   let output = '';
   const lines = () =>

@@ -1,7 +1,7 @@
 // signup and login over real HTTP against a real (in-memory) SQLite database.
 import bcrypt from 'bcryptjs';
-import { User } from '../../src/users/user.entity';
 import { errorOf, signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
+import { countUsers, passwordHashOf, setPasswordHash } from '../helpers/database';
 
 const SIGNUP = `mutation($input: SignupInput!) {
   signup(input: $input) { accessToken tokenType expiresIn user { id name email role createdAt } }
@@ -40,9 +40,9 @@ describe('signup', () => {
 
   it('stores a bcrypt hash, never the password', async () => {
     const { email } = await signUp(server);
-    const stored = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
-    expect(stored.passwordHash).toMatch(/^\$2b\$04\$/);
-    expect(await bcrypt.compare(TEST_PASSWORD, stored.passwordHash)).toBe(true);
+    const stored = await passwordHashOf(server, email);
+    expect(stored).toMatch(/^\$2b\$04\$/);
+    expect(await bcrypt.compare(TEST_PASSWORD, stored)).toBe(true);
   });
 
   it('refuses an email that is already registered, in any case, with EMAIL_TAKEN', async () => {
@@ -64,7 +64,7 @@ describe('signup', () => {
     const res = await server.graphql(SIGNUP, { input });
     expect(errorOf(res)).toEqual({ code: 'BAD_USER_INPUT', reason: 'INVALID_INPUT' });
     expect(Object.keys(res.body.errors?.[0].extensions?.fields as object).sort()).toEqual(fields);
-    expect(await server.app.orm.em.fork().count(User, { email: 'valid-input@example.com' })).toBe(0);
+    expect(await countUsers(server, 'valid-input@example.com')).toBe(0);
   });
 
   it('refuses an extra role field in the input', async () => {
@@ -73,7 +73,7 @@ describe('signup', () => {
     });
     expect(res.status).toBe(400);
     expect(errorOf(res).code).toBe('BAD_USER_INPUT');
-    expect(await server.app.orm.em.fork().count(User, { email: 'mallory@example.com' })).toBe(0);
+    expect(await countUsers(server, 'mallory@example.com')).toBe(0);
   });
 });
 
@@ -128,13 +128,12 @@ describe('login', () => {
     const strict = await startTestServer({ BCRYPT_COST: '5' });
     try {
       const user = await signUp(strict);
-      const strictEm = strict.app.orm.em.fork();
-      await strictEm.nativeUpdate(User, { email: user.email }, { passwordHash: await bcrypt.hash(TEST_PASSWORD, 4) });
+      await setPasswordHash(strict, user.email, await bcrypt.hash(TEST_PASSWORD, 4));
       const res = await strict.graphql(LOGIN, { input: { email: user.email, password: TEST_PASSWORD } });
       expect(res.body.errors).toBeUndefined();
-      const stored = await strict.app.orm.em.fork().findOneOrFail(User, { email: user.email }, { populate: ['passwordHash'] });
-      expect(bcrypt.getRounds(stored.passwordHash)).toBe(5);
-      expect(await bcrypt.compare(TEST_PASSWORD, stored.passwordHash)).toBe(true);
+      const stored = await passwordHashOf(strict, user.email);
+      expect(bcrypt.getRounds(stored)).toBe(5);
+      expect(await bcrypt.compare(TEST_PASSWORD, stored)).toBe(true);
     } finally {
       await strict.close();
     }
@@ -142,10 +141,10 @@ describe('login', () => {
 
   it('leaves a hash of the configured cost alone', async () => {
     const { email } = await signUp(server);
-    const before = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
+    const before = await passwordHashOf(server, email);
     await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } });
-    const after = await server.app.orm.em.fork().findOneOrFail(User, { email }, { populate: ['passwordHash'] });
-    expect(after.passwordHash).toBe(before.passwordHash);
+    const after = await passwordHashOf(server, email);
+    expect(after).toBe(before);
   });
 });
 

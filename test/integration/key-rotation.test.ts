@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
 import { TestClock } from '../helpers/clock';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { decodeHeader } from '../helpers/jwt';
 import { privatePem } from '../helpers/keys';
 import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
@@ -17,15 +18,22 @@ const KEYS_CLI = resolve(root, 'dist/cli/keys.js');
 
 let scratch: string;
 let dir: string;
-beforeEach(() => {
+let database: TestDatabase;
+beforeEach(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'keys-cli-'));
   dir = join(scratch, 'keys');
+  database = await createTestDatabase();
 });
-afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+afterEach(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  await database.drop();
+});
 
+/** The environment of a child process: this run's, without its keys, secrets and database, plus the test's database. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const { JWT_SECRET: _s, JWT_KEYS_DIR: _d, JWT_ALGORITHM: _a, JWT_PRIVATE_KEY: _k, JWT_PRIVATE_KEY_FILE: _f, NODE_ENV: _e, ...rest } = process.env;
-  return { ...rest, ...extra };
+  const { JWT_SECRET: _s, JWT_KEYS_DIR: _d, JWT_ALGORITHM: _a, JWT_PRIVATE_KEY: _k, JWT_PRIVATE_KEY_FILE: _f, NODE_ENV: _e, DB_PATH: _p, DATABASE_URL: _u, ...rest } =
+    process.env;
+  return { ...rest, ...database.env, ...extra };
 }
 
 function keys(args: string[], env: Record<string, string> = {}) {
@@ -140,7 +148,7 @@ describe('a rotation with the server', () => {
 
   it('keeps old tokens working until they expire, stops them once their key is removed, and the JWKS follows', async () => {
     const clock = new TestClock(Date.now());
-    const env = { JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, JWT_SECRET: '', DB_PATH: join(scratch, 'app.db') };
+    const env = { JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, JWT_SECRET: '', ...database.env };
     const me = (server: TestServer, user: SignedUp) => server.graphql('{ me { id } }', {}, { token: user.token });
     let server: TestServer | undefined;
     const restart = async () => {
@@ -229,7 +237,7 @@ describe('npm start (dist/main.js) from a keys directory', () => {
 
   it('starts in production with no JWT_SECRET, logs the signing kid, makes no dev secret, and serves the JWKS', async () => {
     const kid = generate('ES256');
-    const server = await startServer({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, DB_PATH: join(scratch, 'app.db') });
+    const server = await startServer({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, ...database.env });
     try {
       const ready = server.lines().find((line) => line.msg === 'ready')!;
       expect(ready).toMatchObject({ algorithm: 'ES256', kid });
@@ -244,7 +252,7 @@ describe('npm start (dist/main.js) from a keys directory', () => {
   it('warns while JWT_SECRET is kept beside a private key: HS256 tokens still verify', async () => {
     generate('RS256');
     const secret = 'the-old-hs256-secret-0123456789abcdef';
-    const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir, JWT_SECRET: secret, DB_PATH: join(scratch, 'app.db') });
+    const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir, JWT_SECRET: secret, ...database.env });
     try {
       // The warning is the line after "ready": wait for it to arrive (up to 5 s), not for a fixed time.
       for (let waited = 0; waited < 5000 && !server.lines().some((line) => line.level === 40); waited += 20) {

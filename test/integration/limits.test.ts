@@ -4,8 +4,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config';
-import { initORM } from '../../src/db/orm';
-import { createRawDb } from '../../src/db/raw';
 import { AuthService } from '../../src/auth/auth.service';
 import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
 import { createTokenService } from '../../src/auth/tokens';
@@ -15,6 +13,7 @@ import { UserService } from '../../src/users/user.service';
 import { createRotationKey } from '../../src/sessions/refresh-tokens';
 import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
+import { openTestDatabase } from '../helpers/database';
 import { describeWithService, REDIS } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, testEnv, TEST_PASSWORD, type TestServer, type GraphQLResponse } from '../helpers/server';
 
@@ -169,7 +168,7 @@ describe('per client IP (in memory)', () => {
 describe('a limited call does no password work', () => {
   it('calls bcrypt for the counted attempts only', async () => {
     const config = loadConfig(testEnv(DEFAULT_LIMITS));
-    const orm = await initORM(':memory:', () => undefined);
+    const { db, close } = await openTestDatabase();
     const real = await createPasswordHasher({ cost: 4, workers: 1, queueMax: 10 });
     let compares = 0;
     const counting: PasswordHasher = {
@@ -178,21 +177,21 @@ describe('a limited call does no password work', () => {
       verifyDummy: (password) => ((compares += 1), real.verifyDummy(password)),
     };
     const limits = await createAuthLimits(config.limits, createLogger('silent'));
-    const users = new UserService(counting, new TestClock(), createRawDb(orm));
+    const users = new UserService(counting, new TestClock(), db.users);
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, new TestClock(), createRawDb(orm), { cacheLookups: true });
+    const sessions = new SessionService(config.sessions, rotation, new TestClock(), db.sessions, db.users);
     const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {
-      await auth.signup(orm.em.fork(), { name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);
-      for (let i = 0; i < 5; i++) await expect(auth.login(orm.em.fork(), { email: 'ann@example.com', password: 'wrong password' }, meta)).rejects.toThrow('Invalid combination');
+      await auth.signup({ name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);
+      for (let i = 0; i < 5; i++) await expect(auth.login({ email: 'ann@example.com', password: 'wrong password' }, meta)).rejects.toThrow('Invalid combination');
       expect(compares).toBe(5);
-      for (let i = 0; i < 10; i++) await expect(auth.login(orm.em.fork(), { email: 'ann@example.com', password: TEST_PASSWORD }, meta)).rejects.toThrow('Too many attempts');
+      for (let i = 0; i < 10; i++) await expect(auth.login({ email: 'ann@example.com', password: TEST_PASSWORD }, meta)).rejects.toThrow('Too many attempts');
       expect(compares).toBe(5);
     } finally {
       await limits.close();
       await real.close();
-      await orm.close();
+      await close();
     }
   });
 });

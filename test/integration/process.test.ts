@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createPostgresDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { forgeToken } from '../helpers/jwt';
 import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
 import { errorOf, startTestServer, TEST_PASSWORD } from '../helpers/server';
@@ -12,14 +13,21 @@ const root = resolve(__dirname, '../..');
 const CREATE_USER = resolve(root, 'dist/cli/create-user.js');
 
 let scratch: string;
-beforeEach(() => {
+/** Each test's own database: SQLite at the default ./data/app.db under its scratch directory, or a new PostgreSQL one. */
+let database: TestDatabase;
+beforeEach(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'auth-process-'));
+  database = onPostgres ? await createPostgresDatabase() : { env: {}, drop: async () => undefined };
 });
-afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+afterEach(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  await database.drop();
+});
 
+/** The environment of a child process: this run's, without its secrets and database, plus the test's database. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { JWT_SECRET: _secret, NODE_ENV: _env, DB_PATH: _db, ...rest } = process.env;
-  return { ...rest, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...extra };
+  const { JWT_SECRET: _secret, NODE_ENV: _env, DB_PATH: _db, DATABASE_URL: _url, ...rest } = process.env;
+  return { ...rest, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...database.env, ...extra };
 }
 
 function startServer(env: Record<string, string>): Promise<RunningServer> {
@@ -36,20 +44,20 @@ describe('npm start (dist/main.js)', () => {
       expect(Buffer.byteLength(secret)).toBeGreaterThanOrEqual(32);
       expect(server.ready).toMatchObject({
         url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/),
-        db: './data/app.db',
+        db: database.env.DATABASE_URL ?? './data/app.db',
         algorithm: 'HS256',
         devSecret: 'generated at ./data/dev-jwt-secret',
       });
       expect(server.output()).not.toContain(secret);
       const url = server.ready.url as string;
-      expect(await (await fetch(url.replace('/graphql', '/health'))).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(url.replace('/graphql', '/health'))).json()).toMatchObject({ status: 'ok', database: { status: 'up' } });
       const landing = await fetch(url, { headers: { accept: 'text/html' } });
       expect(landing.status).toBe(200);
       expect(await landing.text()).toContain('<html');
     } finally {
       expect(await stop(server.child)).toBe(0);
     }
-    statSync(join(scratch, 'data/app.db'));
+    if (!onPostgres) statSync(join(scratch, 'data/app.db'));
   });
 
   it('reuses the development secret on the next start', async () => {
@@ -108,23 +116,22 @@ describe('npm start (dist/main.js)', () => {
 });
 
 describe('npm run user:create', () => {
-  function createUser(args: string[], password: string, db: string) {
+  function createUser(args: string[], password: string) {
     return spawnSync(process.execPath, [CREATE_USER, ...args], {
       cwd: scratch,
-      env: cleanEnv({ DB_PATH: db }),
+      env: cleanEnv({}),
       input: password,
       encoding: 'utf8',
     });
   }
 
   it('creates an ADMIN from a piped password, who can then log in and act as admin', async () => {
-    const db = join(scratch, 'users.db');
-    const result = createUser(['--email', 'Root@Example.com', '--name', 'Root', '--admin'], `${TEST_PASSWORD}\n`, db);
+    const result = createUser(['--email', 'Root@Example.com', '--name', 'Root', '--admin'], `${TEST_PASSWORD}\n`);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Created ADMIN root@example\.com \(id [0-9a-f-]{36}\)/);
 
-    const server = await startTestServer({ DB_PATH: db });
+    const server = await startTestServer(onPostgres ? database.env : { DB_PATH: join(scratch, 'data/app.db') });
     try {
       const login = await server.graphql<{ login: { accessToken: string; user: { role: string } } }>(
         'mutation($input: LoginInput!) { login(input: $input) { accessToken user { role } } }',
@@ -137,7 +144,7 @@ describe('npm run user:create', () => {
   });
 
   it('creates a USER without --admin', () => {
-    const result = createUser(['--email', 'plain@example.com', '--name', 'Plain'], TEST_PASSWORD, join(scratch, 'u.db'));
+    const result = createUser(['--email', 'plain@example.com', '--name', 'Plain'], TEST_PASSWORD);
     expect(result.stdout).toMatch(/^Created USER plain@example\.com/);
   });
 
@@ -147,15 +154,14 @@ describe('npm run user:create', () => {
     ['a missing name', ['--email', 'a@example.com'], TEST_PASSWORD, /Usage: npm run user:create/],
     ['an unknown flag', ['--email', 'a@example.com', '--name', 'X', '--root'], TEST_PASSWORD, /Unknown option '--root'/],
   ])('exits non-zero with a clear message on %s', (_name, args, password, message) => {
-    const result = createUser(args, password, join(scratch, 'bad.db'));
+    const result = createUser(args, password);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(message);
   });
 
   it('exits non-zero on an email that exists', () => {
-    const db = join(scratch, 'dupe.db');
-    expect(createUser(['--email', 'dupe@example.com', '--name', 'One'], TEST_PASSWORD, db).status).toBe(0);
-    const again = createUser(['--email', 'DUPE@example.com', '--name', 'Two'], TEST_PASSWORD, db);
+    expect(createUser(['--email', 'dupe@example.com', '--name', 'One'], TEST_PASSWORD).status).toBe(0);
+    const again = createUser(['--email', 'DUPE@example.com', '--name', 'Two'], TEST_PASSWORD);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already registered/);
   });
@@ -210,15 +216,14 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
   const SET_ROLE = 'mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { role } }';
 
   it('migrates once, serves from every worker, and a demotion takes effect at once on all of them', async () => {
-    const db = join(scratch, 'cluster.db');
     const created = spawnSync(process.execPath, [CREATE_USER, '--email', 'root@example.com', '--name', 'Root', '--admin'], {
       cwd: scratch,
-      env: cleanEnv({ DB_PATH: db }),
+      env: cleanEnv({}),
       input: TEST_PASSWORD,
       encoding: 'utf8',
     });
     expect(created.status).toBe(0);
-    const server = await startServer({ WEB_CONCURRENCY: '2', DB_PATH: db, JWT_SECRET: 's'.repeat(40), LOG_LEVEL: 'debug' });
+    const server = await startServer({ WEB_CONCURRENCY: '2', JWT_SECRET: 's'.repeat(40), LOG_LEVEL: 'debug' });
     try {
       expect(server.ready.workers).toBe(2);
       expect(server.output().match(/"msg":"worker ready"/g)).toHaveLength(2);
@@ -252,7 +257,7 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
   });
 
   it('on SIGTERM to the primary, workers finish in-flight requests, then everything exits 0', async () => {
-    const server = await startServer({ WEB_CONCURRENCY: '2', BCRYPT_COST: '10', DB_PATH: join(scratch, 'drain.db') });
+    const server = await startServer({ WEB_CONCURRENCY: '2', BCRYPT_COST: '10' });
     const url = server.ready.url as string;
     const signups = Array.from({ length: 2 }, (_, i) =>
       post(url, SIGNUP, { input: { name: 'Late', email: `late${i}@example.com`, password: TEST_PASSWORD } }),

@@ -2,14 +2,12 @@
 // PyJWT (Debian's python3-jwt, what the Flask tutorials use) verify tokens from the live server against
 // its /.well-known/jwks.json. Then the attacks the key set must refuse, over real HTTP.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { jwkThumbprint } from '../../src/auth/jwk';
 import { TestClock } from '../helpers/clock';
+import { createTestDatabase } from '../helpers/database';
 import { decodeHeader, decodePayload, forgeToken, signWithKey } from '../helpers/jwt';
 import { keyPair, privatePem, publicPem } from '../helpers/keys';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
@@ -280,9 +278,8 @@ describe('migrating from HS256 to RS256', () => {
   it('verifies old HS256 tokens while JWT_SECRET is kept, signs only RS256, and publishes only the RSA key', async () => {
     const secret = 'the-old-hs256-secret-0123456789abcdef';
     const clock = new TestClock();
-    const scratch = mkdtempSync(join(tmpdir(), 'migration-'));
-    const db = join(scratch, 'app.db');
-    const before = await startTestServer({ JWT_SECRET: secret, DB_PATH: db }, clock);
+    const database = await createTestDatabase();
+    const before = await startTestServer({ JWT_SECRET: secret, ...database.env }, clock);
     let old: SignedUp;
     try {
       old = await signUp(before);
@@ -291,7 +288,7 @@ describe('migrating from HS256 to RS256', () => {
       await before.close();
     }
 
-    const during = await startTestServer({ ...KEY_ENV.RS256(), JWT_SECRET: secret, DB_PATH: db }, clock);
+    const during = await startTestServer({ ...KEY_ENV.RS256(), JWT_SECRET: secret, ...database.env }, clock);
     try {
       expect((await during.graphql('{ me { id } }', {}, { token: old.token })).body.data).toEqual({ me: { id: old.id } });
       const fresh = await signUp(during);
@@ -302,7 +299,7 @@ describe('migrating from HS256 to RS256', () => {
       await during.close();
     }
 
-    const after = await startTestServer({ ...KEY_ENV.RS256(), DB_PATH: db }, clock);
+    const after = await startTestServer({ ...KEY_ENV.RS256(), ...database.env }, clock);
     try {
       expect(errorOf(await after.graphql('{ me { id } }', {}, { token: old.token }))).toEqual({
         code: 'UNAUTHENTICATED',
@@ -310,7 +307,7 @@ describe('migrating from HS256 to RS256', () => {
       });
     } finally {
       await after.close();
-      rmSync(scratch, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

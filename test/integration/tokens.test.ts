@@ -114,7 +114,7 @@ describe('which tokens are refused', () => {
   it('a token of a deleted user: USER_NOT_FOUND, even right after the user was cached', async () => {
     const doomed = await signUp(server);
     expect((await meWith({ authorization: `Bearer ${doomed.token}` })).body.data).toEqual({ me: { id: doomed.id } });
-    await server.app.users.deleteUser(server.app.orm.em.fork(), doomed.id);
+    await server.app.users.deleteUser(doomed.id);
     const res = await meWith({ authorization: `Bearer ${doomed.token}` });
     expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'USER_NOT_FOUND' });
   });
@@ -152,7 +152,7 @@ describe('authorization uses the role in the database, not the claim', () => {
     const promote = `mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { role } }`;
     // The token was issued while the user was a USER; the database now says ADMIN: allowed.
     expect((await server.graphql(promote, { id: other.id }, { token: admin.token })).body.errors).toBeUndefined();
-    await server.app.users.setRole(server.app.orm.em.fork(), admin.id, Role.USER);
+    await server.app.users.setRole(admin.id, Role.USER);
     const res = await server.graphql(promote, { id: other.id }, { token: admin.token });
     expect(errorOf(res).code).toBe('FORBIDDEN');
     expect(res.status).toBe(403);

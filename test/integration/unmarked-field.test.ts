@@ -3,7 +3,7 @@ import { graphql } from 'graphql';
 import { buildSchemaSync, Query, Resolver } from 'type-graphql';
 import { guardRootFields } from '../../src/auth/guard';
 import { Role } from '../../src/users/role';
-import type { User } from '../../src/users/user.entity';
+import type { UserRecord } from '../../src/db/records';
 
 @Resolver()
 class ForgetfulResolver {
@@ -22,6 +22,6 @@ it('refuses an anonymous call to a root field with neither @public nor @authoriz
 });
 
 it('lets an authenticated user call it', async () => {
-  const result = await graphql({ schema, source: '{ secret }', contextValue: { user: { role: Role.USER } as User } });
+  const result = await graphql({ schema, source: '{ secret }', contextValue: { user: { role: Role.USER } as UserRecord } });
   expect(result).toEqual({ data: { secret: 'the crown jewels' } });
 });

@@ -11,7 +11,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 4000,
-      dbPath: './data/app.db',
+      database: { dialect: 'sqlite', path: './data/app.db' },
+      migrateOnStart: true,
       bcryptCost: 12,
       logLevel: 'info',
       debugErrors: false,
@@ -151,6 +152,47 @@ describe('loadConfig', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, JWT_ACCESS_TTL: '2h', JWT_CLOCK_TOLERANCE: '30s' });
     expect(config.jwt.accessTtlSeconds).toBe(7200);
     expect(config.jwt.clockToleranceSeconds).toBe(30);
+  });
+});
+
+describe('the database', () => {
+  it('is PostgreSQL with DATABASE_URL, with its parts, defaults and no password in what is shown', () => {
+    const { database } = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: 'postgres://app:p%40ss@db.internal/auth?sslmode=require', DB_PATH: '/ignored.db' });
+    expect(database).toEqual({
+      dialect: 'postgresql',
+      host: 'db.internal',
+      port: 5432,
+      user: 'app',
+      password: 'p@ss',
+      database: 'auth',
+      ssl: { rejectUnauthorized: false },
+      poolMax: 10,
+      timeoutSeconds: 5,
+      applicationName: 'graphql-jwt-auth',
+      display: 'postgres://app:*****@db.internal/auth?sslmode=require',
+    });
+  });
+
+  it('reads the pool size and the timeout, and MIGRATE_ON_START', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: 'postgresql://postgres@127.0.0.1:6543/x', DATABASE_POOL_MAX: '3', DATABASE_TIMEOUT: '2s', MIGRATE_ON_START: 'false' });
+    expect(config.database).toMatchObject({ port: 6543, user: 'postgres', password: undefined, ssl: false, poolMax: 3, timeoutSeconds: 2 });
+    expect(config.migrateOnStart).toBe(false);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://root@localhost/db'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'postgres://host-without-database'],
+    ['DATABASE_URL', 'postgres://u@h/db?sslmode=prefer'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['DATABASE_TIMEOUT', 'soon'],
+    ['MIGRATE_ON_START', 'maybe'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(configError({ JWT_SECRET: SECRET, [name]: value }).variable).toBe(name);
+  });
+
+  it('never shows the database password in an error', () => {
+    expect(configError({ JWT_SECRET: SECRET, DATABASE_URL: 'postgres://u:hunter2@h/db?sslmode=bogus' }).message).not.toContain('hunter2');
   });
 });
 

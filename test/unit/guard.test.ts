@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import { authorize } from '../../src/auth/guard';
 import type { Context } from '../../src/context';
 import { Role } from '../../src/users/role';
-import type { Viewer } from '../../src/users/viewer';
+import type { UserRecord as Viewer } from '../../src/db/records';
 
 function check(context: Partial<Context>, roles: Role[]): true {
   authorize(context, roles);
