@@ -126,3 +126,24 @@ export async function openTestDatabase(): Promise<{ db: Database; close(): Promi
     },
   };
 }
+
+/** A PostgreSQL database with nothing in it, not even the schema: for the tests of migrating. */
+export async function createEmptyPostgresDatabase(): Promise<TestDatabase> {
+  const run = process.env.TEST_DATABASE_RUN;
+  if (!POSTGRES_URL || !run) throw new Error('The suite is not running on PostgreSQL (DATABASE_URL, and test/helpers/global-setup.js)');
+  const name = `${run}_empty_${randomBytes(5).toString('hex')}`;
+  await admin((client) => client.query(`create database "${name}"`));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.href },
+    drop: () => admin((client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
+  };
+}
+
+/** A connection of the test's own to a test database: another writer, as an operator in psql would be. */
+export async function connectTo(database: TestDatabase): Promise<Client> {
+  const client = new Client({ connectionString: database.env.DATABASE_URL });
+  await client.connect();
+  return client;
+}
