@@ -48,10 +48,13 @@ export class AuthService {
 
   async signup(input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
-    const user = await this.users.createUser(input);
-    const result = await this.openSession(user, meta);
-    this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
-    return result;
+    const { user, session, refresh } = await this.sessions.openForNewUser(await this.users.prepareNewUser(input), {
+      ip: meta.clientIp,
+      userAgent: meta.userAgent,
+    });
+    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
+    this.event('signup', meta, { userId: user.publicId, sessionId: session.publicId });
+    return { user, access, refresh, session };
   }
 
   /**

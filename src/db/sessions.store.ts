@@ -1,7 +1,7 @@
 // The sessions and refresh_tokens tables: every statement that reads or writes them.
-import type { NewSession, RefreshTokenRecord, SessionRecord, SessionWithUser, UserRecord } from './records';
+import type { NewSession, NewUser, RefreshTokenRecord, SessionRecord, SessionWithUser, UserRecord } from './records';
 import { toDate, toDateOrNull, type SqlDatabase, type SqlRunner } from './sql';
-import { USER_COLUMNS, userFromRow, type UserRow } from './users.store';
+import { insertUser, USER_COLUMNS, userFromRow, type UserRow } from './users.store';
 
 /** A refresh token as presented, with its session and the session's user: what a refresh decides on. */
 export interface PresentedRefresh {
@@ -25,6 +25,12 @@ export interface RefreshTransaction {
 export interface SessionStore {
   /** The session and its first refresh token, in one transaction; resolves with the session's row id. */
   open(session: NewSession): Promise<number>;
+  /**
+   * Signup: the user, their first session and its refresh token, in one transaction, so that no user is
+   * ever stored without the session the client was promised (or the reverse). UniqueViolationError when
+   * the email is taken.
+   */
+  openForNewUser(user: NewUser, session: Omit<NewSession, 'userId'>): Promise<{ user: UserRecord; sessionId: number }>;
   /** The per-request read: one statement by the unique public_id index, joined with the user by primary key. */
   findWithUser(publicId: string): Promise<SessionWithUser | undefined>;
   findByPublicId(publicId: string): Promise<SessionRecord | undefined>;
@@ -158,23 +164,33 @@ function refreshTransaction(tx: SqlRunner): RefreshTransaction {
 }
 
 /** `findWithUser` is given separately: on its own, or with a cache in front (session-cache.ts). */
+/** The session row and its first refresh token; resolves with the session's row id. */
+async function insertSession(tx: SqlRunner, session: NewSession): Promise<number> {
+  const row = await tx.one<{ id: number }>(INSERT_SESSION_SQL, [
+    session.publicId,
+    session.userId,
+    session.createdAt,
+    session.createdAt,
+    session.expiresAt,
+    session.absoluteExpiresAt,
+    session.userAgent,
+    session.ip,
+  ]);
+  const id = Number(row!.id);
+  await tx.run(INSERT_REFRESH_TOKEN_SQL, [id, session.refreshTokenHash, session.createdAt, session.expiresAt]);
+  return id;
+}
+
 export function createSessionStore(db: SqlDatabase, findWithUser: SessionStore['findWithUser']): SessionStore {
   return {
     open(session) {
+      return db.transaction((tx) => insertSession(tx, session));
+    },
+
+    openForNewUser(newUser, session) {
       return db.transaction(async (tx) => {
-        const row = await tx.one<{ id: number }>(INSERT_SESSION_SQL, [
-          session.publicId,
-          session.userId,
-          session.createdAt,
-          session.createdAt,
-          session.expiresAt,
-          session.absoluteExpiresAt,
-          session.userAgent,
-          session.ip,
-        ]);
-        const id = Number(row!.id);
-        await tx.run(INSERT_REFRESH_TOKEN_SQL, [id, session.refreshTokenHash, session.createdAt, session.expiresAt]);
-        return id;
+        const user = await insertUser(tx, newUser);
+        return { user, sessionId: await insertSession(tx, { ...session, userId: user.id }) };
       });
     },
 

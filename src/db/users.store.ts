@@ -1,7 +1,7 @@
 // The users table: every statement that reads or writes it.
 import { isRole, Role } from '../shared/role';
 import type { Credentials, NewUser, UserRecord } from './records';
-import { toCount, toDate, type SqlDatabase } from './sql';
+import { toCount, toDate, type SqlDatabase, type SqlRunner } from './sql';
 
 export interface UserPageCursor {
   createdAt: Date;
@@ -64,8 +64,8 @@ const CREDENTIALS_BY_ID_SQL = `select ${USER_COLUMNS}, u.password_hash from user
 const BY_ID_SQL = `select ${USER_COLUMNS} from users u where u.id = ?`;
 const BY_PUBLIC_ID_SQL = `select ${USER_COLUMNS} from users u where u.public_id = ?`;
 const EXISTS_SQL = 'select 1 as found from users where public_id = ?';
-const EMAIL_TAKEN_SQL = 'select 1 as found from users where email = ?';
-const INSERT_SQL = `insert into users (public_id, name, email, password_hash, role, created_at, updated_at)
+export const EMAIL_TAKEN_SQL = 'select 1 as found from users where email = ?';
+export const INSERT_USER_SQL = `insert into users (public_id, name, email, password_hash, role, created_at, updated_at)
   values (?, ?, ?, ?, ?, ?, ?) returning id`;
 const COUNT_SQL = 'select count(*) as count from users';
 export const FIRST_PAGE_SQL = `select ${USER_COLUMNS} from users u order by u.created_at desc, u.public_id desc limit ?`;
@@ -81,6 +81,12 @@ const DELETE_SQL = 'delete from users where id = ?';
 // write take this transaction-level lock first, so two of them run one after the other. On SQLite,
 // BEGIN IMMEDIATE has already serialised every writer.
 const ADMIN_RULE_LOCK_SQL = 'select pg_advisory_xact_lock(720431560)';
+
+/** Insert a user (on the database, or inside a transaction): shared with sessions.store.ts, which signs up in one transaction. */
+export async function insertUser(runner: SqlRunner, user: NewUser): Promise<UserRecord> {
+  const row = await runner.one<{ id: number }>(INSERT_USER_SQL, [user.publicId, user.name, user.email, user.passwordHash, user.role, user.createdAt, user.createdAt]);
+  return { id: Number(row!.id), publicId: user.publicId, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt };
+}
 
 export function createUserStore(db: SqlDatabase): UserStore {
   const lockAdminRule = async (tx: Pick<SqlDatabase, 'one'>) => {
@@ -112,16 +118,7 @@ export function createUserStore(db: SqlDatabase): UserStore {
     },
 
     async insert(user) {
-      const row = await db.one<{ id: number }>(INSERT_SQL, [
-        user.publicId,
-        user.name,
-        user.email,
-        user.passwordHash,
-        user.role,
-        user.createdAt,
-        user.createdAt,
-      ]);
-      return { id: Number(row!.id), publicId: user.publicId, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt };
+      return insertUser(db, user);
     },
 
     async count() {

@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { AccessClaims } from '../auth/tokens';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { SessionRecord, UserRecord } from '../db/records';
+import type { NewSession, NewUser, SessionRecord, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
 import type { UserStore } from '../db/users.store';
 import { AuthReason, badUserInput, InputReason } from '../errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
+import { rethrowEmailTaken } from '../users/user.service';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
 
 const MAX_USER_AGENT_CHARS = 512;
@@ -79,22 +80,34 @@ export class SessionService {
 
   /** A new session for `user` and its first refresh token. */
   async open(user: Pick<UserRecord, 'id'>, client: ClientMeta): Promise<OpenedSession> {
+    const { row, token, publicId, expiresAt } = this.newSession(client);
+    const id = await this.sessions.open({ ...row, userId: user.id });
+    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+  }
+
+  /** Signup: store the new user with their first session and its refresh token, in one transaction. */
+  async openForNewUser(newUser: NewUser, client: ClientMeta): Promise<OpenedSession & { user: UserRecord }> {
+    const { row, token, publicId, expiresAt } = this.newSession(client);
+    const { user, sessionId } = await this.sessions.openForNewUser(newUser, row).catch(rethrowEmailTaken);
+    return { user, session: { id: sessionId, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+  }
+
+  private newSession(client: ClientMeta) {
     const now = this.now();
     const absoluteExpiresAt = new Date(now.getTime() + this.settings.maxAgeSeconds * 1000);
     const expiresAt = this.refreshExpiry(now, { absoluteExpiresAt });
     const publicId = randomUUID();
     const token = newRefreshToken();
-    const id = await this.sessions.open({
+    const row: Omit<NewSession, 'userId'> = {
       publicId,
-      userId: user.id,
       createdAt: now,
       expiresAt,
       absoluteExpiresAt,
       userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null,
       ip: client.ip,
       refreshTokenHash: hashRefreshToken(token),
-    });
-    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+    };
+    return { row, token, publicId, expiresAt };
   }
 
   /**

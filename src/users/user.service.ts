@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { PasswordHasher } from '../auth/passwords';
 import type { Clock } from '../clock';
 import { UniqueViolationError } from '../db/errors';
-import type { Credentials, UserRecord } from '../db/records';
+import type { Credentials, NewUser, UserRecord } from '../db/records';
 import type { UserStore } from '../db/users.store';
 import { badUserInput, InputReason } from '../errors';
 import { UUID_PATTERN } from '../shared/patterns';
@@ -21,8 +21,13 @@ export interface UserPage {
   totalCount: number;
 }
 
-function emailTaken(): Error {
+export function emailTaken(): Error {
   return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
+}
+
+/** The unique index refused the email: EMAIL_TAKEN, as the check before hashing would have said. */
+export function rethrowEmailTaken(error: unknown): never {
+  throw error instanceof UniqueViolationError ? emailTaken() : error;
 }
 
 function notFound(): Error {
@@ -45,18 +50,21 @@ export class UserService {
     return this.users.findCredentialsById(id);
   }
 
-  /** Validate, hash and store a new user. Email uniqueness is enforced by the unique index, so races give one user. */
-  async createUser(input: NewUserInput, role: Role = Role.USER): Promise<UserRecord> {
+  /**
+   * Validate and hash a new user, ready to store (alone, or with a first session: SessionService.openForNewUser).
+   * The email is checked here only to spare a hash: the unique index decides, so races give one user.
+   */
+  async prepareNewUser(input: NewUserInput, role: Role = Role.USER): Promise<NewUser> {
     const { name, email, password } = validateNewUser(input);
-    // Checked first only to spare a hash: the unique index decides.
     if (await this.users.emailTaken(email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(password);
-    try {
-      return await this.users.insert({ publicId: randomUUID(), name, email, passwordHash, role, createdAt: new Date(this.clock.now()) });
-    } catch (error) {
-      if (error instanceof UniqueViolationError) throw emailTaken();
-      throw error;
-    }
+    return { publicId: randomUUID(), name, email, passwordHash, role, createdAt: new Date(this.clock.now()) };
+  }
+
+  /** Validate, hash and store a new user, with no session (the user:create command). */
+  async createUser(input: NewUserInput, role: Role = Role.USER): Promise<UserRecord> {
+    const user = await this.prepareNewUser(input, role);
+    return this.users.insert(user).catch(rethrowEmailTaken);
   }
 
   /** Newest first; keyset on (createdAt, publicId), so page N costs the same as page 1. */

@@ -3,7 +3,7 @@
 import { RefreshTokenDocument } from '../../src/client/graphql';
 import { SQLITE_VERSION_SQL } from '../../src/db/session-cache';
 import { CLAIM_SQL, EXTEND_SESSION_SQL, INSERT_REFRESH_TOKEN_SQL, INSERT_SESSION_SQL, SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
-import { CREDENTIALS_BY_EMAIL_SQL } from '../../src/db/users.store';
+import { CREDENTIALS_BY_EMAIL_SQL, EMAIL_TAKEN_SQL, INSERT_USER_SQL } from '../../src/db/users.store';
 import { decodePayload } from '../helpers/jwt';
 import { onPostgres, queriesDuring } from '../helpers/database';
 import { logIn, signUp, startTestServer, type TestServer } from '../helpers/server';
@@ -17,6 +17,11 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
+
+it('signup writes the user, the session and its refresh token in one transaction: never a user without a session', async () => {
+  const queries = await queriesDuring(server, () => signUp(server));
+  expect(queries).toEqual([EMAIL_TAKEN_SQL, BEGIN, INSERT_USER_SQL, INSERT_SESSION_SQL, INSERT_REFRESH_TOKEN_SQL, 'commit']);
+});
 
 it('login reads the user by email, then writes the new session and its refresh token in one transaction: nothing else', async () => {
   const user = await signUp(server);
