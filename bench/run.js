@@ -1,6 +1,8 @@
 // npm run bench [-- --smoke]
 // Starts the real server (dist/main.js) on a temporary SQLite database, seeds it, warms up, and prints one
 // table of ratios measured side by side in this run, with PASS/FAIL against each bar, plus the raw figures.
+// Rows 9-11 run on PostgreSQL (BENCH_POSTGRES_URL, default the local server; a scratch database is made and
+// dropped), and say SKIPPED when none answers.
 // The full result goes to bench/results/<time>.json. --smoke: tiny sizes, a few seconds, no peer, no bars.
 'use strict';
 require('reflect-metadata');
@@ -16,7 +18,12 @@ const bcrypt = require('bcryptjs');
 const root = resolve(__dirname, '..');
 const dist = (path) => require(join(root, 'dist', path));
 const { createTokenService } = dist('auth/tokens');
-const { initORM } = dist('db/orm');
+const { readDatabase } = dist('config');
+const { openDatabase } = dist('db/database');
+const { toDate } = dist('db/sql');
+const { createLogger } = dist('logger');
+const { Client } = require('pg');
+const { URL } = require('node:url');
 const { encodeCursor } = dist('users/cursor');
 const { HASH_WORKER_NICE } = dist('auth/passwords');
 
@@ -30,6 +37,10 @@ const WRK = 'wrk';
 const PASSWORD = 'bench-password-1';
 const SECRET = randomBytes(48).toString('base64url');
 const CONNECTIONS = 16;
+// The bench's own settings, read here: it is a command-line program beside the server, not the server.
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Processes of ours that share the machine in the multi-process rows (2, 8-10). */
+const PROCESSES = 2;
 
 const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-'));
 const children = new Set();
@@ -146,27 +157,28 @@ function gqlRequest(url, query, variables, token) {
 
 // ---------- seeding ----------
 
+/** The database of `env` (DB_PATH or DATABASE_URL), migrated, through the app's own storage layer. */
+function openBenchDatabase(env) {
+  return openDatabase(readDatabase(env), createLogger('silent'), { migrate: true, lock: false, cacheSessions: false });
+}
+
 /** 100,000 users by raw SQL in one transaction, all with one precomputed hash; created_at 1 ms apart. */
-async function seed(dbPath, count, hash) {
-  const orm = await initORM(dbPath, () => undefined);
-  const connection = orm.em.getConnection();
+async function seed(env, count, hash) {
+  const db = await openBenchDatabase(env);
   const start = Date.now() - count - 60_000;
-  await connection.execute('begin');
-  const batch = 500;
-  for (let from = 0; from < count; from += batch) {
-    const rows = [];
-    const params = [];
-    for (let i = from; i < Math.min(count, from + batch); i += 1) {
-      rows.push('(?, ?, ?, ?, ?, ?, ?)');
-      params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash, 'USER', start + i, start + i);
+  await db.sql.transaction(async (tx) => {
+    const batch = 500;
+    for (let from = 0; from < count; from += batch) {
+      const rows = [];
+      const params = [];
+      for (let i = from; i < Math.min(count, from + batch); i += 1) {
+        rows.push('(?, ?, ?, ?, ?, ?, ?)');
+        params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash, 'USER', new Date(start + i), new Date(start + i));
+      }
+      await tx.run(`insert into users (public_id, name, email, password_hash, role, created_at, updated_at) values ${rows.join(', ')}`, params);
     }
-    await connection.execute(
-      `insert into users (public_id, name, email, password_hash, role, created_at, updated_at) values ${rows.join(', ')}`,
-      params,
-    );
-  }
-  await connection.execute('commit');
-  await orm.close();
+  });
+  await db.close();
 }
 
 // ---------- the rows ----------
@@ -231,7 +243,7 @@ async function main() {
   const dbPath = join(scratch, 'bench.db');
   log(`seeding ${S.users} users`);
   let t = performance.now();
-  await seed(dbPath, S.users, hash);
+  await seed({ DB_PATH: dbPath }, S.users, hash);
   raw.seedMs = Math.round(performance.now() - t);
 
   const server = await startServer('single', { DB_PATH: dbPath, WEB_CONCURRENCY: '1' });
@@ -248,22 +260,6 @@ async function main() {
   await warm(url, ME, token);
   // A few logins too, so that rows 3-5 measure what a login costs a running server, not its first compilation.
   for (let i = 0; i < 5; i += 1) await graphql(url, LOGIN, LOGIN_VARIABLES);
-
-  log('row 2: me vs { __typename }, alternating');
-  // Short runs in adjacent pairs; the ratio is the median of the pairs' ratios, so a neighbour's
-  // burst of load on a shared machine spoils one pair, not the answer.
-  const typename = [];
-  const meRuns = [];
-  for (let i = 0; i < S.pairs; i += 1) {
-    typename.push(await load('typename', { ...gqlRequest(url, TYPENAME), duration: S.pairSeconds }));
-    meRuns.push(await load('me', { ...gqlRequest(url, ME, {}, token), duration: S.pairSeconds }));
-  }
-  raw.throughput = {
-    typename: typename.map((r) => r.requestsPerSecond),
-    me: meRuns.map((r) => r.requestsPerSecond),
-    pairRatios: meRuns.map((r, i) => round(r.requestsPerSecond / typename[i].requestsPerSecond)),
-    meLatencyMs: meRuns.map((r) => r.latencyMs),
-  };
 
   log(`rows 3-4: me at ${S.rate} req/s, without and with a login storm, in ${S.stormPairs} adjacent pairs`);
   const fixedRate = () => load('me at a fixed rate', { ...gqlRequest(url, ME, {}, token), connections: 8, overallRate: S.rate });
@@ -318,12 +314,15 @@ async function main() {
   raw.bcrypt.compareAlternatingMs = round(median(compares), 1);
 
   log(`row 6: users(first: 20), page 1 vs page ${S.page}`);
-  const orm = await initORM(dbPath, () => undefined, false);
-  const [target] = await orm.em
-    .getConnection()
-    .execute('select created_at, public_id from users order by created_at desc, public_id desc limit 1 offset ?', [(S.page - 1) * 20 - 1]);
-  await orm.close();
-  const deepCursor = encodeCursor({ createdAt: new Date(Number(target.created_at)), publicId: target.public_id });
+  const target = await (async () => {
+    const db = await openBenchDatabase({ DB_PATH: dbPath });
+    try {
+      return await db.sql.one('select created_at, public_id from users order by created_at desc, public_id desc limit 1 offset ?', [(S.page - 1) * 20 - 1]);
+    } finally {
+      await db.close();
+    }
+  })();
+  const deepCursor = encodeCursor({ createdAt: toDate(target.created_at), publicId: target.public_id });
   const USERS = 'query($after: String) { users(first: 20, after: $after) { totalCount nodes { id } pageInfo { endCursor } } }';
   const timePage = async (after) => {
     const t0 = performance.now();
@@ -345,15 +344,44 @@ async function main() {
   raw.peakRssMb = singleProbe ? round(singleProbe.maxRssBytes / 2 ** 20, 1) : null;
   await stopChild(server.child);
 
-  log('row 8: me under WEB_CONCURRENCY=auto vs the Flask peer under gunicorn');
-  raw.peer = await comparePeer(dbPath, hash, ME, token).catch((error) => ({ skipped: `the peer run failed: ${error.message}` }));
+  // ---------- the whole machine: WEB_CONCURRENCY=2 ----------
+  const cluster = await startServer('cluster', { DB_PATH: dbPath, WEB_CONCURRENCY: String(PROCESSES) });
+  try {
+    await warm(cluster.url, TYPENAME);
+    await warm(cluster.url, ME, token);
+    log(`row 2: me vs { __typename } with WEB_CONCURRENCY=${PROCESSES}, alternating`);
+    // Short runs in adjacent pairs; the ratio is the median of the pairs' ratios, so a neighbour's
+    // burst of load on a shared machine spoils one pair, not the answer.
+    const typename = [];
+    const meRuns = [];
+    for (let i = 0; i < S.pairs; i += 1) {
+      typename.push(await load('typename', { ...gqlRequest(cluster.url, TYPENAME), duration: S.pairSeconds }));
+      meRuns.push(await load('me', { ...gqlRequest(cluster.url, ME, {}, token), duration: S.pairSeconds }));
+    }
+    raw.throughput = {
+      typename: typename.map((r) => r.requestsPerSecond),
+      me: meRuns.map((r) => r.requestsPerSecond),
+      pairRatios: meRuns.map((r, i) => round(r.requestsPerSecond / typename[i].requestsPerSecond)),
+      meLatencyMs: meRuns.map((r) => r.latencyMs),
+    };
+
+    log(`row 8: me under WEB_CONCURRENCY=${PROCESSES} vs the Flask peer under gunicorn, on SQLite`);
+    raw.peer = await comparePeer({ PEER_DB: join(scratch, 'peer.db') }, seedPeerSqlite, hash, gqlRequest(cluster.url, ME, {}, token)).catch(
+      (error) => ({ skipped: `the peer run failed: ${error.message}` }),
+    );
+
+    log('rows 9-11: PostgreSQL');
+    raw.postgres = await postgresRows(hash, cluster, token, ME).catch((error) => ({ skipped: `the PostgreSQL rows failed: ${error.message}` }));
+  } finally {
+    await stopChild(cluster.child);
+  }
 
   // ---------- the table ----------
   const r = raw;
   const rows = [
     ['1', 'verifyAccessToken vs bare HMAC-SHA256', r.tokenVerify.verifyUs / r.tokenVerify.hmacUs, '<=', 4,
       `${r.tokenVerify.verifyUs} µs vs ${r.tokenVerify.hmacUs} µs`],
-    ['2', 'me vs { __typename } throughput', median(r.throughput.pairRatios), '>=', 0.7,
+    ['2', `me vs { __typename } throughput (WEB_CONCURRENCY=${PROCESSES})`, median(r.throughput.pairRatios), '>=', 0.85,
       `${round(median(r.throughput.me), 0)} vs ${round(median(r.throughput.typename), 0)} req/s (median of ${S.pairs} pairs)`],
     ['3', `me p99 at ${S.rate} req/s: login storm vs none`, r.loginStorm.medianRatio, '<=', 3,
       `${r.loginStorm.pairs.map((pair) => `${pair.meDuringStormMs.p99}/${pair.meQuietMs.p99}`).join(', ')} ms (median of ${S.stormPairs}; ` +
@@ -365,8 +393,18 @@ async function main() {
     ['6', `users(first: 20): page ${S.page} vs page 1`, r.usersPageMs.deep / r.usersPageMs.first, '<=', 1.5,
       `${r.usersPageMs.deep} vs ${r.usersPageMs.first} ms, ${S.users} users`],
     ['7', 'peak RSS of the server (MB)', r.peakRssMb, '<=', 250, `${r.peakRssMb} MB`],
-    ['8', 'me throughput vs Flask peer (whole machine)', r.peer.skipped ? NaN : r.peer.ratio, '>=', 1.5,
+    ['8', `me throughput vs Flask peer (WEB_CONCURRENCY=${PROCESSES})`, r.peer.skipped ? NaN : r.peer.ratio, '>=', 5,
       r.peer.skipped ? `SKIPPED: ${r.peer.skipped}` : `${r.peer.ours} vs ${r.peer.theirs} req/s (${r.peer.workers} workers each, median of ${S.pairs} pairs)`],
+    ['9', `me: ${PROCESSES} instances on PostgreSQL vs WEB_CONCURRENCY=${PROCESSES} on SQLite`, r.postgres.skipped ? NaN : r.postgres.vsSqlite.ratio, '>=', 0.6,
+      r.postgres.skipped ? `SKIPPED: ${r.postgres.skipped}` : `${r.postgres.vsSqlite.postgres} vs ${r.postgres.vsSqlite.sqlite} req/s (median of ${S.pairs} pairs)`],
+    ['10', 'me on PostgreSQL vs Flask peer on PostgreSQL', r.postgres.skipped || r.postgres.peer.skipped ? NaN : r.postgres.peer.ratio, '>=', 3,
+      r.postgres.skipped
+        ? `SKIPPED: ${r.postgres.skipped}`
+        : r.postgres.peer.skipped
+          ? `SKIPPED: ${r.postgres.peer.skipped}`
+          : `${r.postgres.peer.ours} vs ${r.postgres.peer.theirs} req/s (${r.postgres.peer.workers} workers each, median of ${S.pairs} pairs)`],
+    ['11', 'revocation: logout on A until B refuses, p99 (ms)', r.postgres.skipped ? NaN : r.postgres.revocation.p99Ms, '<=', 100,
+      r.postgres.skipped ? `SKIPPED: ${r.postgres.skipped}` : `p50 ${r.postgres.revocation.p50Ms}, max ${r.postgres.revocation.maxMs} ms over ${r.postgres.revocation.samples} logouts`],
   ];
   result.rows = rows.map(([n, measure, value, op, bar, detail]) => {
     const skipped = Number.isNaN(value) || value === null;
@@ -374,7 +412,7 @@ async function main() {
     return {
       row: Number(n),
       measure,
-      value: skipped ? null : round(value, n === '7' ? 1 : 2),
+      value: skipped ? null : round(value, n === '7' || n === '11' ? 1 : 2),
       bar: `${op} ${bar}`,
       result: skipped ? 'SKIPPED' : smoke ? 'smoke' : pass ? 'PASS' : 'FAIL',
       detail,
@@ -414,12 +452,12 @@ function peerMissing() {
   return null;
 }
 
-async function startPeer(dbPath, workers) {
+async function startPeer(peerEnv, workers) {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(
     PEER_PYTHON,
     ['-m', 'gunicorn', '-w', String(workers), '-b', `127.0.0.1:${port}`, '--chdir', resolve(PEER, '..'), 'flask_peer:app'],
-    { env: { PATH: process.env.PATH, PEER_DB: dbPath, JWT_SECRET: SECRET, BCRYPT_COST: String(S.cost) }, stdio: 'ignore' },
+    { env: { PATH: process.env.PATH, ...peerEnv, JWT_SECRET: SECRET, BCRYPT_COST: String(S.cost) }, stdio: 'ignore' },
   );
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -436,38 +474,60 @@ async function startPeer(dbPath, workers) {
   throw new Error('the Flask peer did not start');
 }
 
-/** wrk -t1 -c16 against one request; returns requests per second, and refuses a run with errors. */
-function wrk(name, request, seconds) {
-  const script = join(scratch, 'wrk.lua');
+let wrkScripts = 0;
+
+/** wrk -t1 -c<connections> against one request, as a child process; resolves with requests per second, refuses a run with errors. */
+function wrkAsync(name, request, seconds, connections = CONNECTIONS) {
+  const script = join(scratch, `wrk-${(wrkScripts += 1)}.lua`);
   const headers = Object.entries(request.headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
   writeFileSync(
     script,
     [`wrk.method = ${JSON.stringify(request.method)}`, ...headers, request.body ? `wrk.body = ${JSON.stringify(request.body)}` : ''].join('\n'),
   );
-  const run = spawnSync(WRK, ['-t1', `-c${CONNECTIONS}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', script, request.url], { encoding: 'utf8' });
-  const out = run.stdout ?? '';
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (run.status !== 0 || !rate) throw new Error(`${name}: wrk failed: ${run.stderr || out}`);
-  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`${name}: wrk saw errors:\n${out}`);
-  return Math.round(Number(rate[1]));
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(WRK, ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '-s', script, request.url]);
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => {
+      children.delete(child);
+      const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      if (code !== 0 || !rate) return reject(new Error(`${name}: wrk failed: ${err || out}`));
+      if (/Non-2xx|Socket errors/.test(out)) return reject(new Error(`${name}: wrk saw errors:\n${out}`));
+      resolvePromise(Math.round(Number(rate[1])));
+    });
+  });
 }
 
-async function comparePeer(dbPath, hash, ME, token) {
+const wrk = (name, request, seconds) => wrkAsync(name, request, seconds);
+
+/** Several wrk runs at once (one per instance), summed: the load a balancer in front of them would spread. */
+async function wrkAll(name, requests, seconds) {
+  const each = Math.max(1, Math.round(CONNECTIONS / requests.length));
+  const rates = await Promise.all(requests.map((request, i) => wrkAsync(`${name} ${i}`, request, seconds, each)));
+  return rates.reduce((sum, rate) => sum + rate, 0);
+}
+
+/** The same users in the peer's SQLite database: it creates its table on start; we fill it like ours. */
+async function seedPeerSqlite(peerEnv, hash) {
+  const db = new Database(peerEnv.PEER_DB);
+  const insert = db.prepare('insert into user (public_id, name, email, password) values (?, ?, ?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < S.users; i += 1) insert.run(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
+  })();
+  db.close();
+}
+
+/** The peer against `ourMe` (a request to our server, already running), each with PROCESSES workers. */
+async function comparePeer(peerEnv, seedPeer, hash, ourMe) {
   const missing = peerMissing();
   if (missing) return { skipped: missing };
-  const workers = availableParallelism();
-  const ours = await startServer('cluster', { DB_PATH: dbPath, WEB_CONCURRENCY: 'auto' });
-
-  // The same users in the peer's database: it creates its table on start; we fill it like ours.
-  const peerDb = join(scratch, 'peer.db');
-  const peer = await startPeer(peerDb, workers);
+  const workers = PROCESSES;
+  const peer = await startPeer(peerEnv, workers);
   try {
-    const db = new Database(peerDb);
-    const insert = db.prepare('insert into user (public_id, name, email, password) values (?, ?, ?, ?)');
-    db.transaction(() => {
-      for (let i = 0; i < S.users; i += 1) insert.run(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
-    })();
-    db.close();
+    await seedPeer(peerEnv, hash);
     const signup = await fetch(`${peer.base}/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -475,7 +535,6 @@ async function comparePeer(dbPath, hash, ME, token) {
     });
     const peerToken = (await signup.json()).token;
     const peerMe = { url: `${peer.base}/me`, method: 'GET', headers: { authorization: `Bearer ${peerToken}` } };
-    const ourMe = gqlRequest(ours.url, ME, {}, token);
     if (!(await fetch(peerMe.url, { headers: peerMe.headers })).ok) throw new Error('the peer refused its own token');
 
     // wrk for both sides: gunicorn's sync workers close every connection, which autocannon counts as errors.
@@ -491,8 +550,127 @@ async function comparePeer(dbPath, hash, ME, token) {
     return { workers, oursRuns, theirsRuns: theirs, pairRatios, ours: median(oursRuns), theirs: median(theirs), ratio: median(pairRatios) };
   } finally {
     await stopChild(peer.child);
-    await stopChild(ours.child);
   }
+}
+
+// ---------- PostgreSQL ----------
+
+async function postgresAdmin(work) {
+  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name) {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/** Rows 9-11 on a scratch database (and one for the peer), dropped afterwards. */
+async function postgresRows(hash, sqliteCluster, token, ME) {
+  const reachable = await postgresAdmin(async () => true).catch(() => false);
+  if (!reachable) return { skipped: `no PostgreSQL answers at ${new URL(POSTGRES_URL).host} (BENCH_POSTGRES_URL)` };
+  const name = `bench_${randomBytes(4).toString('hex')}`;
+  const peerName = `${name}_peer`;
+  await postgresAdmin(async (client) => {
+    await client.query(`create database "${name}"`);
+    await client.query(`create database "${peerName}"`);
+  });
+  const instances = [];
+  try {
+    log(`seeding ${S.users} users on PostgreSQL`);
+    await seed({ DATABASE_URL: databaseUrl(name) }, S.users, hash);
+    for (let i = 0; i < PROCESSES; i += 1) instances.push(await startServer(`pg-${i}`, { DATABASE_URL: databaseUrl(name), WEB_CONCURRENCY: '1' }));
+    const [a, b] = instances;
+    // The SQLite cluster's user signs up here too: the same account, the same shape of token.
+    const pgToken = (await graphql(a.url, 'mutation($input: SignupInput!) { signup(input: $input) { accessToken } }', {
+      input: { name: 'Bench', email: 'bench@example.com', password: PASSWORD },
+    })).signup.accessToken;
+    const pgMe = instances.map((instance) => gqlRequest(instance.url, ME, {}, pgToken));
+    const sqliteMe = instances.map(() => gqlRequest(sqliteCluster.url, ME, {}, token));
+    await wrkAll('warm-up postgres', pgMe, S.warmSeconds);
+    await wrkAll('warm-up sqlite', sqliteMe, S.warmSeconds);
+
+    log(`row 9: me on ${PROCESSES} PostgreSQL instances vs the SQLite cluster, alternating`);
+    const postgresRuns = [];
+    const sqliteRuns = [];
+    for (let i = 0; i < S.pairs; i += 1) {
+      postgresRuns.push(await wrkAll('postgres', pgMe, S.pairSeconds));
+      sqliteRuns.push(await wrkAll('sqlite', sqliteMe, S.pairSeconds));
+    }
+    const pairRatios = postgresRuns.map((run, i) => round(run / sqliteRuns[i]));
+    const vsSqlite = { postgresRuns, sqliteRuns, pairRatios, postgres: median(postgresRuns), sqlite: median(sqliteRuns), ratio: median(pairRatios) };
+
+    log('row 11: revocation propagation, logout on A until B refuses');
+    const delays = [];
+    const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
+    for (let i = 0; i < (smoke ? 5 : 50); i += 1) {
+      const session = (await graphql(a.url, LOGIN, { input: { email: 'bench@example.com', password: PASSWORD } })).login.accessToken;
+      for (let k = 0; k < 2; k += 1) await graphql(b.url, ME, {}, session);
+      await graphql(a.url, 'mutation { logout }', {}, session);
+      const loggedOut = performance.now();
+      for (;;) {
+        const res = await fetch(b.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${session}` }, body: JSON.stringify({ query: ME }) });
+        await res.text();
+        if (res.status === 401) break;
+        if (performance.now() - loggedOut > 5000) throw new Error('B still accepted a token 5 s after its logout on A');
+      }
+      delays.push(performance.now() - loggedOut);
+    }
+    const sorted = [...delays].sort((x, y) => x - y);
+    const revocation = {
+      samples: delays.length,
+      p50Ms: round(median(delays), 1),
+      p99Ms: round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)], 1),
+      maxMs: round(sorted.at(-1), 1),
+    };
+    await Promise.all(instances.splice(0).map((instance) => stopChild(instance.child)));
+
+    log(`row 10: me on PostgreSQL (WEB_CONCURRENCY=${PROCESSES}) vs the Flask peer on PostgreSQL`);
+    const ours = await startServer('pg-cluster', { DATABASE_URL: databaseUrl(name), WEB_CONCURRENCY: String(PROCESSES) });
+    instances.push(ours);
+    const peerEnv = { PEER_DATABASE_URL: databaseUrl(peerName).replace(/^postgres(ql)?:/, 'postgresql+psycopg2:') };
+    const peer = await comparePeer(peerEnv, seedPeerPostgres(peerName), hash, gqlRequest(ours.url, ME, {}, pgToken)).catch((error) => ({
+      skipped: `the peer run failed: ${error.message}`,
+    }));
+    return { vsSqlite, revocation, peer };
+  } finally {
+    await Promise.all(instances.map((instance) => stopChild(instance.child)));
+    await postgresAdmin(async (client) => {
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.query(`drop database if exists "${peerName}" with (force)`);
+    }).catch(() => undefined);
+  }
+}
+
+/** The same users in the peer's PostgreSQL database (its table, "user", made when it started). */
+function seedPeerPostgres(peerName) {
+  return async (_peerEnv, hash) => {
+    const client = new Client({ connectionString: databaseUrl(peerName) });
+    await client.connect();
+    try {
+      await client.query('begin');
+      const batch = 1000;
+      for (let from = 0; from < S.users; from += batch) {
+        const rows = [];
+        const params = [];
+        for (let i = from; i < Math.min(S.users, from + batch); i += 1) {
+          const n = params.length;
+          rows.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`);
+          params.push(randomUUID(), `Seeded ${i}`, `seeded${i}@example.com`, hash);
+        }
+        await client.query(`insert into "user" (public_id, name, email, password) values ${rows.join(', ')}`, params);
+      }
+      await client.query('commit');
+    } finally {
+      await client.end();
+    }
+  };
 }
 
 async function cleanUp() {
