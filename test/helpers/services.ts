@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 const probed = new Map<string, boolean>();
 
 /** True when a TCP connection to host:port succeeds within a second. Synchronous, for use while defining tests. */
-function reachable(host: string, port: number): boolean {
+export function reachable(host: string, port: number): boolean {
   const key = `${host}:${port}`;
   if (!probed.has(key)) {
     const probe = `require('node:net').connect(${port}, '${host}').on('connect', () => process.exit(0)).on('error', () => process.exit(1)).setTimeout(1000, () => process.exit(1))`;

@@ -1,6 +1,7 @@
 // The HTTP surface: health, unknown routes, body limits, request ids, and error masking.
 import { UserService } from '../../src/users/user.service';
 import { DIALECT, onPostgres } from '../helpers/database';
+import { itWhenAvailable, REDIS, reachable } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, type TestServer } from '../helpers/server';
 
 interface ErrorBody {
@@ -21,6 +22,28 @@ it('GET /health answers 200 ok when the database answers', async () => {
   const res = await fetch(`${server.baseUrl}/health`);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ status: 'ok', database: { status: 'up', dialect: DIALECT, ...(onPostgres ? { changeFeed: 'live' } : {}) } });
+});
+
+const redisReachable = reachable(REDIS.host, REDIS.port);
+
+describe('GET /health with REDIS_URL', () => {
+  async function healthOf(env: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+    const other = await startTestServer(env);
+    try {
+      const res = await fetch(`${other.baseUrl}/health`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('says redis is down, and the service degraded but up (200), when Redis cannot be reached', async () => {
+    expect(await healthOf({ REDIS_URL: 'redis://127.0.0.1:1' })).toMatchObject({ status: 200, body: { status: 'degraded', redis: 'down' } });
+  });
+
+  itWhenAvailable(redisReachable, 'Redis is not reachable at 127.0.0.1:6379')('says redis is up when it answers', async () => {
+    expect(await healthOf({ REDIS_URL: REDIS.url })).toMatchObject({ status: 200, body: { status: 'ok', redis: 'up' } });
+  });
 });
 
 it('an unknown path is a 404 with a JSON error', async () => {
