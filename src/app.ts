@@ -132,7 +132,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
-    buildContext({ em: orm.em, verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
+    // headersDistinct: req.headers keeps only the first of two Authorization headers.
+    buildContext({ em: orm.em, verify, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
 
   async function health(res: ServerResponse): Promise<void> {

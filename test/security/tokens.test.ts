@@ -1,9 +1,10 @@
 // Token attacks, one per test: each is refused with the exact reason, and the response leaks nothing.
+import { request } from 'node:http';
 import { User } from '../../src/users/user.entity';
 import { b64url, decodePayload, forgeToken } from '../helpers/jwt';
 import { privatePem } from '../helpers/keys';
 import { signUp, type SignedUp, type TestServer } from '../helpers/server';
-import { startAttackedServer } from './harness';
+import { expectNoLeak, startAttackedServer } from './harness';
 
 const ISSUER = 'https://auth.test';
 const AUDIENCE = 'test-clients';
@@ -217,5 +218,43 @@ describe('one spelling per token: RS256 and ES256', () => {
         expect(s <= P256_ORDER / BigInt(2)).toBe(true);
       }
     });
+  });
+});
+
+describe('a header sent twice', () => {
+  /** `{ me { id } }` with raw header lines, as a client or a proxy might send them; Node keeps only the first Authorization. */
+  function meWithHeaders(headers: Record<string, string | string[]>): Promise<{ status: number; body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }> {
+    const body = JSON.stringify({ query: '{ me { id } }' });
+    return new Promise((resolve, reject) => {
+      const req = request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          expectNoLeak(text);
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  const reasonOf = (res: Awaited<ReturnType<typeof meWithHeaders>>) => res.body.errors?.map((error) => [error.extensions?.code, error.extensions?.reason]);
+
+  it('control: one Authorization header with a valid token is accepted', async () => {
+    expect((await meWithHeaders({ authorization: `Bearer ${alice.token}` })).body.errors).toBeUndefined();
+  });
+
+  it("two Authorization headers are refused, whichever comes first (a proxy in front may read the other)", async () => {
+    for (const pair of [[`Bearer ${alice.token}`, `Bearer ${bob.token}`], [`Bearer ${alice.token}`, 'Bearer not-a-token']]) {
+      const res = await meWithHeaders({ authorization: pair });
+      expect(res.status).toBe(401);
+      expect(reasonOf(res)).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
+    }
+  });
+
+  it('two X-Access-Token headers are refused', async () => {
+    const res = await meWithHeaders({ 'x-access-token': [alice.token, bob.token] });
+    expect(reasonOf(res)).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
   });
 });
