@@ -17,7 +17,7 @@ import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
 import { createRawDb } from './db/raw';
-import { ErrorCode, forProduction, maskError } from './errors';
+import { ErrorCode, forProduction, maskError, withoutLibraryDetail } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
@@ -113,8 +113,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     parseOptions,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: config.debugErrors,
-    formatError: (formatted) => {
-      const masked = maskError(formatted, { debug: config.debugErrors });
+    // Nothing uses automatic persisted queries; off, a request for one gets a plain refusal (see errors.ts).
+    persistedQueries: false,
+    formatError: (formatted, error) => {
+      const masked = maskError(withoutLibraryDetail(formatted, error), { debug: config.debugErrors });
       return production ? forProduction(masked) : masked;
     },
     // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
