@@ -34,11 +34,13 @@ export interface Config {
     /** Consecutive failed logins for one email before backoff starts (1 s, 2 s, 4 s … up to loginBackoffMaxSeconds). */
     readonly loginMaxFailures: number;
     readonly loginBackoffMaxSeconds: number;
-    /** Attempts per client IP: `points` per `seconds`. */
+    /** Attempts per client network: `points` per `seconds`. */
     readonly loginPerIp: RateLimit;
     readonly signupPerIp: RateLimit;
     readonly refreshPerIp: RateLimit;
     readonly changePasswordPerIp: RateLimit;
+    /** IPv6 clients are counted per network of this many leading bits (IPv4 clients per address). */
+    readonly ipv6Prefix: number;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
     readonly trustedProxies: readonly string[];
     /** Shared counters for several instances; in-memory when undefined. */
@@ -312,6 +314,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
       refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),
       changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
+      ipv6Prefix: integer(env, 'RATE_LIMIT_IPV6_PREFIX', 64, 1, 128),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
     }),

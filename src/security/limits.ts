@@ -1,5 +1,5 @@
 // Brute-force limits, counted per GraphQL operation executed (so aliases do not multiply attempts):
-// per client IP on login, signup, refreshToken and changePassword, and per account (normalised email) on login, where
+// per client network on login, signup, refreshToken and changePassword (an IPv4 address, or an IPv6 prefix), and per account (normalised email) on login, where
 // consecutive failures past LOGIN_MAX_FAILURES back off exponentially: 1 s, 2 s, 4 s … up to a cap.
 // Counters live in memory, or in Redis when REDIS_URL is set so that every instance shares them.
 import { createHash } from 'node:crypto';
@@ -8,6 +8,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Config } from '../config';
 import { rateLimited } from '../errors';
 import type { Logger } from '../logger';
+import { clientNetwork } from './client-ip';
 
 export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
 
@@ -15,7 +16,7 @@ export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePass
 const FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
 
 export interface AuthLimits {
-  /** Count one attempt of `operation` from `ip`; throws RATE_LIMITED when over the limit. */
+  /** Count one attempt of `operation` from `ip`'s network; throws RATE_LIMITED when over the limit. */
   consumeIp(operation: LimitedOperation, ip: string): Promise<void>;
   /** Throws RATE_LIMITED while the account is backed off, before any password work. */
   checkAccount(email: string): Promise<void>;
@@ -105,7 +106,7 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
 
   return {
     async consumeIp(operation, ip) {
-      await perIp[operation].consume(ip).catch(rethrowLimited);
+      await perIp[operation].consume(clientNetwork(ip, limits.ipv6Prefix)).catch(rethrowLimited);
     },
 
     async checkAccount(email) {

@@ -109,9 +109,15 @@ describe('loadConfig', () => {
       signupPerIp: { points: 10, seconds: 60 },
       refreshPerIp: { points: 60, seconds: 60 },
       changePasswordPerIp: { points: 10, seconds: 60 },
+      ipv6Prefix: 64,
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });
+  });
+
+  it('reads the IPv6 prefix, and refuses one outside 1..128', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '56' }).limits.ipv6Prefix).toBe(56);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '129' })).toThrow('RATE_LIMIT_IPV6_PREFIX: must be between 1 and 128, got 129');
   });
 
   it('turns introspection off in production unless asked for', () => {
