@@ -34,6 +34,11 @@ export interface Config {
     /** Consecutive failed logins for one email before backoff starts (1 s, 2 s, 4 s … up to loginBackoffMaxSeconds). */
     readonly loginMaxFailures: number;
     readonly loginBackoffMaxSeconds: number;
+    /**
+     * Failed password attempts on one account from every client together, per fixed window of `seconds`; past
+     * `points`, clients without a device token for the account are refused until the window ends.
+     */
+    readonly loginAccountFailures: RateLimit;
     /** Attempts per client network: `points` per `seconds`. */
     readonly loginPerIp: RateLimit;
     readonly signupPerIp: RateLimit;
@@ -310,6 +315,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     limits: Object.freeze({
       loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginBackoffMaxSeconds: duration(env, 'LOGIN_BACKOFF_MAX', '15m', 1),
+      loginAccountFailures: rateLimit(env, 'LOGIN_ACCOUNT_MAX_FAILURES', '100/1h'),
       loginPerIp: rateLimit(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
       refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),

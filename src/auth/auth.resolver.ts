@@ -3,11 +3,12 @@ import type { Context } from '../context';
 import { toUserView } from '../users/user.types';
 import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from './auth.service';
 import { AuthPayload, LoginInput, SignupInput } from './auth.types';
+import { readDeviceToken, type DeviceCookie } from './device-cookie';
 import { Guarded, Public } from './guard';
 import type { RefreshTransport } from './refresh-transport';
 
 export function requestMeta({ requestId, clientIp, http }: Context): RequestMeta {
-  return { requestId, clientIp, userAgent: http.header('user-agent') };
+  return { requestId, clientIp, userAgent: http.header('user-agent'), deviceToken: readDeviceToken(http) };
 }
 
 @Resolver()
@@ -15,14 +16,17 @@ export class AuthResolver {
   constructor(
     private readonly auth: AuthService,
     private readonly transport: RefreshTransport,
+    private readonly deviceCookie: DeviceCookie,
   ) {}
 
-  private payload({ user, access, refresh }: AuthResult, context: Context): AuthPayload {
+  private payload({ user, access, refresh, device }: AuthResult, context: Context): AuthPayload {
+    const refreshToken = this.transport.deliver(context.http, refresh);
+    if (device) this.deviceCookie.deliver(context.http, device);
     return {
       accessToken: access.token,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
-      refreshToken: this.transport.deliver(context.http, refresh),
+      refreshToken,
       refreshExpiresIn: refresh.expiresIn,
       user: toUserView(user, user),
     };

@@ -1,6 +1,6 @@
 // IPv6 clients hold at least a /64: limits count them per RATE_LIMIT_IPV6_PREFIX bits (64), whatever the
 // spelling, and an IPv4-mapped IPv6 address is the IPv4 client it maps. Through a trusted proxy, as deployed.
-import { errorOf, type TestServer } from '../helpers/server';
+import { errorOf, signUp, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { DEFAULT_LIMITS, startAttackedServer } from './harness';
 
 const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
@@ -43,4 +43,17 @@ it('an IPv4-mapped IPv6 address counts as the IPv4 address it maps', async () =>
   expect(codes).toEqual(thirtyAllowedThenRefused(32));
   // IPv4 clients stay per address: the neighbour is not limited.
   expect(await sprayFrom('198.51.100.78')).toBe('UNAUTHENTICATED');
+});
+
+it("the login backoff counts per /64 too: another address of the attacker's /64 is still backed off", async () => {
+  const { email } = await signUp(server);
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+  for (let i = 1; i <= 5; i++) {
+    const res = await server.graphql(LOGIN, { input: { email, password: 'wrong password' } }, { headers: from(`2001:db8:cccc:1::${i}`) });
+    expect(errorOf(res).reason).toBe('INVALID_CREDENTIALS');
+  }
+  const sameNetwork = await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:1:1234::6') });
+  expect(errorOf(sameNetwork).code).toBe('RATE_LIMITED');
+  const otherNetwork = await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:2::1') });
+  expect(otherNetwork.body.errors).toBeUndefined();
 });

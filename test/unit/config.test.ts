@@ -105,6 +105,7 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({
       loginMaxFailures: 5,
       loginBackoffMaxSeconds: 900,
+      loginAccountFailures: { points: 100, seconds: 3600 },
       loginPerIp: { points: 100, seconds: 3600 },
       signupPerIp: { points: 10, seconds: 60 },
       refreshPerIp: { points: 60, seconds: 60 },
@@ -115,9 +116,11 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the IPv6 prefix, and refuses one outside 1..128', () => {
-    expect(loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '56' }).limits.ipv6Prefix).toBe(56);
+  it('reads the IPv6 prefix and the account ceiling, and refuses a prefix outside 1..128', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '56', LOGIN_ACCOUNT_MAX_FAILURES: '20/10m' });
+    expect(config.limits).toMatchObject({ ipv6Prefix: 56, loginAccountFailures: { points: 20, seconds: 600 } });
     expect(() => loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '129' })).toThrow('RATE_LIMIT_IPV6_PREFIX: must be between 1 and 128, got 129');
+    expect(() => loadConfig({ JWT_SECRET: SECRET, LOGIN_ACCOUNT_MAX_FAILURES: '100' })).toThrow('LOGIN_ACCOUNT_MAX_FAILURES');
   });
 
   it('turns introspection off in production unless asked for', () => {
