@@ -14,7 +14,10 @@ export type ClientIpResolver = (req: IncomingMessage) => string;
  */
 export function canonicalIp(address: string): string {
   // isIP is strict (no octal or short IPv4 forms, which ipaddr.js would also accept); it allows an IPv6 zone.
-  if (!isIP(address)) return address;
+  const family = isIP(address);
+  if (family !== 6) return address;
+  // This runs on every request: IPv4 on a dual-stack socket is answered without parsing.
+  if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return address.slice(7);
   const parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();
   const v6 = parsed as ipaddr.IPv6;
