@@ -18,9 +18,7 @@ export function canonicalIp(address: string): string {
   if (family !== 6) return address;
   // This runs on every request: IPv4 on a dual-stack socket is answered without parsing.
   if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return address.slice(7);
-  const parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
-  const v6 = parsed as ipaddr.IPv6;
+  const v6 = ipaddr.IPv6.parse(address);
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
   // A zone (fe80::1%eth0) names the server's own interface, not the client: drop it.
   v6.zoneId = undefined;
