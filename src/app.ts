@@ -7,6 +7,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
+import { DeviceCookie } from './auth/device-cookie';
+import { createDeviceTokens } from './auth/device-tokens';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { RefreshTransport } from './auth/refresh-transport';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
@@ -17,7 +19,7 @@ import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { initORM } from './db/orm';
 import { createRawDb } from './db/raw';
-import { ErrorCode, forProduction, maskError } from './errors';
+import { ErrorCode, forProduction, maskError, withoutLibraryDetail } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createLogger, type Logger } from './logger';
@@ -96,13 +98,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const db = createRawDb(orm);
   const users = new UserService(hasher, clock, db);
-  const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
-  // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
-  const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }), clock);
+  // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
+  const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const rotation = createRotationKey(keyMaterial);
   const sessions = new SessionService(config.sessions, rotation, clock, db, { cacheLookups: config.webConcurrency === 1 });
-  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
+  const devices = createDeviceTokens(keyMaterial, clock);
+  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
-  const schema = buildAppSchema({ auth, users, sessions, refreshTransport });
+  const deviceCookie = new DeviceCookie(config.cookie, GRAPHQL_PATH);
+  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie });
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
 
   const apollo = new ApolloServer<Context>({
@@ -113,8 +118,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     parseOptions,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: config.debugErrors,
-    formatError: (formatted) => {
-      const masked = maskError(formatted, { debug: config.debugErrors });
+    // Nothing uses automatic persisted queries; off, a request for one gets a plain refusal (see errors.ts).
+    persistedQueries: false,
+    formatError: (formatted, error) => {
+      const masked = maskError(withoutLibraryDetail(formatted, error), { debug: config.debugErrors });
       return production ? forProduction(masked) : masked;
     },
     // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
@@ -132,7 +139,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
-    buildContext({ em: orm.em, verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
+    // headersDistinct: req.headers keeps only the first of two Authorization headers.
+    buildContext({ em: orm.em, verify, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
 
   async function health(res: ServerResponse): Promise<void> {

@@ -1,9 +1,11 @@
 // The ORM: one place that knows which database and which migrations.
+import { dirname } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import { RefreshToken, Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
+import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../private-files';
 import { migrationsList } from './migrations';
 
 // WAL lets readers proceed while one writer writes (and other processes read); busy_timeout waits for a
@@ -36,6 +38,12 @@ export function connectionOf(orm: MikroORM): SqliteConnection | undefined {
  * (unless `migrate` is false: cluster workers, whose primary has migrated before forking them).
  */
 export async function initORM(dbPath: string, log: (message: string) => void, migrate = true): Promise<MikroORM<BetterSqliteDriver>> {
+  if (dbPath !== ':memory:') {
+    ensurePrivateDir(dirname(dbPath));
+    // SQLite gives a new -wal or -shm file the database file's mode: make that 0600 before it opens.
+    makePrivateFile(dbPath);
+    for (const suffix of ['-wal', '-shm']) restrictIfExists(dbPath + suffix);
+  }
   const holder: { current?: SqliteConnection } = {};
   const orm = await MikroORM.init<BetterSqliteDriver>({
     driver: BetterSqliteDriver,

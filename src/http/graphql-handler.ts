@@ -11,10 +11,14 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** GraphQL over HTTP is GET (queries) and POST; OPTIONS is the CORS preflight, answered before this. */
+const METHODS = new Set(['GET', 'POST']);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -23,7 +27,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendHttpError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -65,6 +69,10 @@ export function createGraphQLHandler<TContext extends BaseContext>(
   context: (req: IncomingMessage, requestId: string, http: HttpExchange) => Promise<TContext>,
 ) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    // Answered here rather than by Apollo, whose refusal names the library.
+    if (!METHODS.has(req.method ?? '')) {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Only GET and POST requests are accepted', { allow: 'GET, POST' });
+    }
     const body = await parseBody(req);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {

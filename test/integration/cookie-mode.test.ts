@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** The refresh cookie a response set, from the raw header. */
+/** The refresh cookie a response set, from the raw header (the device cookie is test/security/lockout.test.ts's). */
 function refreshCookie(headers: Headers): string {
-  const cookies = headers.getSetCookie();
+  const cookies = headers.getSetCookie().filter((cookie) => cookie.startsWith('refresh_token='));
   expect(cookies).toHaveLength(1);
   return cookies[0];
 }
