@@ -112,6 +112,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     validationRules,
     parseOptions,
     allowBatchedHttpRequests: false,
+    // GET runs queries only (Apollo refuses a mutation over GET), and no query is authorized by a cookie;
+    // a POST must be JSON (http/graphql-handler.ts). See docs/clients.md.
+    csrfPrevention: false,
     includeStacktraceInErrorResponses: config.debugErrors,
     formatError: (formatted) => {
       const masked = maskError(formatted, { debug: config.debugErrors });
