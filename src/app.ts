@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
@@ -20,6 +19,7 @@ import { createRawDb } from './db/raw';
 import { ErrorCode, forProduction, maskError } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
+import { createPlayground, wantsPlayground } from './http/playground';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
@@ -129,7 +129,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Cache-Control: no-store on every one. Apollo's cache-control plugin would reach the same header by
       // inspecting every resolved field of every request.
       ApolloServerPluginCacheControlDisabled(),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // Apollo's landing pages load from Apollo's CDN; the playground is ours (http/playground.ts).
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -137,6 +138,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
     buildContext({ em: orm.em, verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
   );
+
+  const playground = config.playground ? createPlayground(GRAPHQL_PATH) : undefined;
 
   async function health(res: ServerResponse): Promise<void> {
     try {
@@ -155,6 +158,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === GRAPHQL_PATH) {
+        if (playground && wantsPlayground(req)) return await playground.serve(req, res);
         if (handleCors(req, res, config.corsOrigins)) return;
         return await handleGraphQL(req, res, url, requestId);
       }
