@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/core';
 import { AuthService } from './auth/auth.service';
 import { DeviceCookie } from './auth/device-cookie';
@@ -22,6 +21,7 @@ import { createRawDb } from './db/raw';
 import { ErrorCode, forProduction, maskError, withoutLibraryDetail } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
+import { createPlayground, wantsPlayground } from './http/playground';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
@@ -117,6 +117,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     validationRules,
     parseOptions,
     allowBatchedHttpRequests: false,
+    // GET runs queries only (Apollo refuses a mutation over GET), and no query is authorized by a cookie;
+    // a POST must be JSON (http/graphql-handler.ts). See docs/clients.md.
+    csrfPrevention: false,
     includeStacktraceInErrorResponses: config.debugErrors,
     // Nothing uses automatic persisted queries; off, a request for one gets a plain refusal (see errors.ts).
     persistedQueries: false,
@@ -133,7 +136,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Cache-Control: no-store on every one. Apollo's cache-control plugin would reach the same header by
       // inspecting every resolved field of every request.
       ApolloServerPluginCacheControlDisabled(),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // Apollo's landing pages load from Apollo's CDN; the playground is ours (http/playground.ts).
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -142,6 +146,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // headersDistinct: req.headers keeps only the first of two Authorization headers.
     buildContext({ em: orm.em, verify, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
+
+  const playground = config.playground ? createPlayground(GRAPHQL_PATH) : undefined;
 
   async function health(res: ServerResponse): Promise<void> {
     try {
@@ -160,6 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === GRAPHQL_PATH) {
+        if (playground && wantsPlayground(req)) return await playground.serve(req, res);
         if (handleCors(req, res, config.corsOrigins)) return;
         return await handleGraphQL(req, res, url, requestId);
       }

@@ -69,6 +69,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
+  /** The GraphiQL page on GET /graphql for a browser; off in production unless PLAYGROUND=true. */
+  readonly playground: boolean;
   /** Worker threads that hash and compare passwords, per process. */
   readonly hashWorkers: number;
   /** Password tasks that may wait for a worker; beyond that login/signup answer SERVICE_UNAVAILABLE. */
@@ -147,6 +149,7 @@ export const SETTING_NAMES = [
   'TRUSTED_PROXIES',
   'REDIS_URL',
   'GRAPHQL_INTROSPECTION',
+  'PLAYGROUND',
   'LOG_LEVEL',
   'DEBUG_ERRORS',
 ] as const;
@@ -378,6 +381,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     cookie: Object.freeze({ enabled: cookieMode, secure: cookieSecure, sameSite }),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),
     // One fewer than the cores, so the event loop keeps a core to itself.
     hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
     hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),

@@ -51,11 +51,24 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The media type of a Content-Type header, without parameters, lower-cased: "application/json". */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * A POST must say it is JSON. This is the CSRF defence for POST: a browser sends a cross-site form or
+ * a text/plain fetch without a preflight, and neither can carry this type (GET runs queries only).
+ */
+export const JSON_ONLY_MESSAGE = 'Send a GraphQL POST as JSON, with the header Content-Type: application/json';
+
 async function parseBody(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') return undefined;
+  if (mediaType(req.headers['content-type']) !== 'application/json') {
+    req.resume();
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', JSON_ONLY_MESSAGE);
+  }
   const text = await readBody(req);
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('application/json')) return text;
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);

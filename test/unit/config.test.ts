@@ -121,6 +121,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JWT_SECRET: SECRET, LOGIN_ACCOUNT_MAX_FAILURES: '100' })).toThrow('LOGIN_ACCOUNT_MAX_FAILURES');
   });
 
+  it('turns the playground off in production unless asked for', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).playground).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).playground).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', PLAYGROUND: 'true' }).playground).toBe(true);
+  });
+
   it('turns introspection off in production unless asked for', () => {
     expect(loadConfig({ JWT_SECRET: SECRET }).introspection).toBe(true);
     expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).introspection).toBe(false);
