@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { AuthService } from './auth/auth.service';
+import { DeviceCookie } from './auth/device-cookie';
+import { createDeviceTokens } from './auth/device-tokens';
 import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
 import { RefreshTransport } from './auth/refresh-transport';
 import { loadKeySet, type KeySet } from './auth/signing-keys';
@@ -17,9 +18,10 @@ import type { Config } from './config';
 import { buildContext, type Context } from './context';
 import { openDatabase, type Database } from './db/database';
 import { DatabaseUnavailableError } from './db/errors';
-import { ErrorCode, forProduction, maskError } from './errors';
+import { ErrorCode, forProduction, maskError, withoutLibraryDetail } from './errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
+import { createPlayground, wantsPlayground } from './http/playground';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema';
 import { createClientIpResolver } from './security/client-ip';
@@ -106,13 +108,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const verify = rememberVerified(tokens.verifyAccessToken, clock, config.jwt.clockToleranceSeconds);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const users = new UserService(hasher, clock, db.users);
-  const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }));
-  // Derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
-  const rotation = createRotationKey(config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }), clock);
+  // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
+  const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const rotation = createRotationKey(keyMaterial);
   const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, db.users);
-  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, logger.child({ component: 'auth' }));
+  const devices = createDeviceTokens(keyMaterial, clock);
+  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
-  const schema = buildAppSchema({ auth, users, sessions, refreshTransport });
+  const deviceCookie = new DeviceCookie(config.cookie, GRAPHQL_PATH);
+  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie });
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
 
   const apollo = new ApolloServer<Context>({
@@ -122,9 +127,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     validationRules,
     parseOptions,
     allowBatchedHttpRequests: false,
+    // GET runs queries only (Apollo refuses a mutation over GET), and no query is authorized by a cookie;
+    // a POST must be JSON (http/graphql-handler.ts). See docs/clients.md.
+    csrfPrevention: false,
     includeStacktraceInErrorResponses: config.debugErrors,
-    formatError: (formatted) => {
-      const masked = maskError(formatted, { debug: config.debugErrors });
+    // Nothing uses automatic persisted queries; off, a request for one gets a plain refusal (see errors.ts).
+    persistedQueries: false,
+    formatError: (formatted, error) => {
+      const masked = maskError(withoutLibraryDetail(formatted, error), { debug: config.debugErrors });
       return production ? forProduction(masked) : masked;
     },
     // main.ts owns SIGTERM/SIGINT and drains the HTTP server first; Apollo's own handler
@@ -136,14 +146,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Cache-Control: no-store on every one. Apollo's cache-control plugin would reach the same header by
       // inspecting every resolved field of every request.
       ApolloServerPluginCacheControlDisabled(),
-      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      // Apollo's landing pages load from Apollo's CDN; the playground is ours (http/playground.ts).
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
-    buildContext({ verify, sessions }, req.headers, { requestId, clientIp: clientIp(req), http }),
+    // headersDistinct: req.headers keeps only the first of two Authorization headers.
+    buildContext({ verify, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
+
+  const playground = config.playground ? createPlayground(GRAPHQL_PATH) : undefined;
 
   /** 503 when the database does not answer; Redis away is 200 "degraded": the limits fall back to memory. */
   async function health(res: ServerResponse): Promise<void> {
@@ -165,6 +179,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === GRAPHQL_PATH) {
+        if (playground && wantsPlayground(req)) return await playground.serve(req, res);
         if (handleCors(req, res, config.corsOrigins)) return;
         return await handleGraphQL(req, res, url, requestId);
       }

@@ -37,11 +37,18 @@ export interface Config {
     /** Consecutive failed logins for one email before backoff starts (1 s, 2 s, 4 s … up to loginBackoffMaxSeconds). */
     readonly loginMaxFailures: number;
     readonly loginBackoffMaxSeconds: number;
-    /** Attempts per client IP: `points` per `seconds`. */
+    /**
+     * Failed password attempts on one account from every client together, per fixed window of `seconds`; past
+     * `points`, clients without a device token for the account are refused until the window ends.
+     */
+    readonly loginAccountFailures: RateLimit;
+    /** Attempts per client network: `points` per `seconds`. */
     readonly loginPerIp: RateLimit;
     readonly signupPerIp: RateLimit;
     readonly refreshPerIp: RateLimit;
     readonly changePasswordPerIp: RateLimit;
+    /** IPv6 clients are counted per network of this many leading bits (IPv4 clients per address). */
+    readonly ipv6Prefix: number;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
     readonly trustedProxies: readonly string[];
     /** Shared counters for several instances; in-memory when undefined. */
@@ -65,6 +72,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
+  /** The GraphiQL page on GET /graphql for a browser; off in production unless PLAYGROUND=true. */
+  readonly playground: boolean;
   /** Worker threads that hash and compare passwords, per process. */
   readonly hashWorkers: number;
   /** Password tasks that may wait for a worker; beyond that login/signup answer SERVICE_UNAVAILABLE. */
@@ -161,13 +170,16 @@ export const SETTING_NAMES = [
   'WEB_CONCURRENCY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_BACKOFF_MAX',
+  'LOGIN_ACCOUNT_MAX_FAILURES',
   'RATE_LIMIT_LOGIN_IP',
   'RATE_LIMIT_SIGNUP_IP',
   'RATE_LIMIT_REFRESH_IP',
   'RATE_LIMIT_CHANGE_PASSWORD_IP',
+  'RATE_LIMIT_IPV6_PREFIX',
   'TRUSTED_PROXIES',
   'REDIS_URL',
   'GRAPHQL_INTROSPECTION',
+  'PLAYGROUND',
   'LOG_LEVEL',
   'DEBUG_ERRORS',
 ] as const;
@@ -435,10 +447,12 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     limits: Object.freeze({
       loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginBackoffMaxSeconds: duration(env, 'LOGIN_BACKOFF_MAX', '15m', 1),
+      loginAccountFailures: rateLimit(env, 'LOGIN_ACCOUNT_MAX_FAILURES', '100/1h'),
       loginPerIp: rateLimit(env, 'RATE_LIMIT_LOGIN_IP', '30/1m'),
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
       refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),
       changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
+      ipv6Prefix: integer(env, 'RATE_LIMIT_IPV6_PREFIX', 64, 1, 128),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
     }),
@@ -450,6 +464,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     cookie: Object.freeze({ enabled: cookieMode, secure: cookieSecure, sameSite }),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),
     // One fewer than the cores, so the event loop keeps a core to itself.
     hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
     hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),

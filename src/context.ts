@@ -1,5 +1,4 @@
 // The per-request context: built once per request, never mutated by resolvers.
-import type { IncomingHttpHeaders } from 'node:http';
 import { readAccessToken } from './auth/bearer';
 import type { Verifier } from './auth/verified-tokens';
 import type { UserRecord } from './db/records';
@@ -48,7 +47,7 @@ class RequestContext implements Context {
  */
 export async function buildContext(
   deps: ContextDeps,
-  headers: IncomingHttpHeaders,
+  headers: NodeJS.Dict<string | string[]>,
   request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
   const context = new RequestContext(request.requestId, request.clientIp, request.http);

@@ -125,6 +125,53 @@ export function rateLimited(retryAfterSeconds: number): GraphQLError {
   });
 }
 
+const PERSISTED_QUERIES_OFF = 'Persisted queries are not supported: send the query text';
+// graphql-js's parser refusing a document over the token limit (its wording, typo included: "more that").
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\. Parsing aborted\.$/;
+const COERCION = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /;
+const COERCION_PATH = / at "([_A-Za-z][_0-9A-Za-z]*(?:\.[_A-Za-z][_0-9A-Za-z]*|\[\d+\])*)"$/;
+// What graphql-js says is wrong with a variable's value, value-free: the first group of the first match, the rest dropped.
+const VALUE_FREE_REASONS = [
+  /^(Field "[_A-Za-z][_0-9A-Za-z]*" of required type "[^"]+" was not provided\.)/,
+  /^(Field "[_A-Za-z][_0-9A-Za-z]*" is not defined by type "[_A-Za-z][_0-9A-Za-z]*"\.)/,
+  /^(Expected type "[^"]+" to be an object\.)/,
+  /^(Expected non-nullable type "[^"]+" not to be null\.)/,
+  /^(Expected type "[^"]+"\.)/,
+  /^((?:Enum "[_A-Za-z][_0-9A-Za-z]*"|[_A-Za-z][_0-9A-Za-z]*) cannot represent [^:]*?):/,
+  /^Value .* does not exist (in "[_A-Za-z][_0-9A-Za-z]*" enum\.)/,
+];
+
+/**
+ * A variable-coercion message without the submitted value, which graphql-js quotes in full (a password
+ * sent as a number would end up in the client's error tracker): its name, where in it, and what is wrong.
+ * `inner` is graphql-js's own reason (the error's originalError), which ends the message.
+ */
+export function withoutVariableValue(message: string, inner?: string): string {
+  const variable = COERCION.exec(message);
+  if (!variable) return message;
+  const known = inner !== undefined && message.endsWith(`; ${inner}`);
+  const head = known ? message.slice(0, message.length - inner.length - 2) : message;
+  const path = COERCION_PATH.exec(head)?.[1];
+  const match = known ? VALUE_FREE_REASONS.map((pattern) => pattern.exec(inner)).find(Boolean) : undefined;
+  const reason = match && (match[1].startsWith('in "') ? `not a value ${match[1]}` : match[1]);
+  return `Variable "$${variable[1]}" got an invalid value${path ? ` at "${path}"` : ''}${reason ? `; ${reason}` : ''}`;
+}
+
+/**
+ * What every environment shows instead of what the libraries say: no submitted values, no "Syntax Error:"
+ * on a limit that is not about syntax, and no library wording for persisted queries (which are off).
+ */
+export function withoutLibraryDetail(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const { message } = formatted;
+  const code = formatted.extensions?.code;
+  let shown = message;
+  if (code === 'PERSISTED_QUERY_NOT_SUPPORTED' || code === 'PERSISTED_QUERY_NOT_FOUND') shown = PERSISTED_QUERIES_OFF;
+  else if (COERCION.test(message)) shown = withoutVariableValue(message, error instanceof GraphQLError ? error.originalError?.message : undefined);
+  else if (code === 'GRAPHQL_VALIDATION_FAILED') shown = message.replace(/^Syntax Error: /, '');
+  else if (TOKEN_LIMIT.test(message)) shown = message.replace(TOKEN_LIMIT, 'The document has more than $1 tokens');
+  return shown === message ? formatted : { ...formatted, message: shown };
+}
+
 /**
  * What production shows of a validation error: no "Did you mean …?" hints, which map the schema
  * for someone probing it, and no server library names.

@@ -30,12 +30,12 @@ function readConfig(): Startup {
   // Only HS256 signs with the secret; with a private key, a secret would only widen what verifies.
   // A cluster worker gets the secret its primary resolved, in its environment.
   const hs256 = (env.JWT_ALGORITHM?.trim() || 'HS256') === 'HS256';
-  if (!env.JWT_SECRET && hs256 && (env.NODE_ENV ?? 'development') !== 'production') {
-    const { secret, generated } = loadOrCreateDevSecret();
-    env.JWT_SECRET = secret;
-    devSecret = generated ? 'generated' : 'reused';
-  }
   try {
+    if (!env.JWT_SECRET && hs256 && (env.NODE_ENV ?? 'development') !== 'production') {
+      const { secret, generated } = loadOrCreateDevSecret();
+      env.JWT_SECRET = secret;
+      devSecret = generated ? 'generated' : 'reused';
+    }
     const config = loadConfig(env);
     return { config, keys: loadKeySet(config.jwt), env, devSecret };
   } catch (error) {

@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchemaSync, type ContainerType } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import type { AuthService } from './auth/auth.service';
+import type { DeviceCookie } from './auth/device-cookie';
 import type { RefreshTransport } from './auth/refresh-transport';
 import { guardRootFields, withGuardDirectives } from './auth/guard';
 import { SessionResolver } from './sessions/session.resolver';
@@ -16,6 +17,7 @@ export interface SchemaServices {
   users: UserService;
   sessions: SessionService;
   refreshTransport: RefreshTransport;
+  deviceCookie: DeviceCookie;
 }
 
 /** Without services the schema can be printed but not executed (that is what `npm run schema` needs). */
@@ -23,7 +25,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
   const resolvers = new Map<unknown, unknown>(
     services
       ? [
-          [AuthResolver, new AuthResolver(services.auth, services.refreshTransport)],
+          [AuthResolver, new AuthResolver(services.auth, services.refreshTransport, services.deviceCookie)],
           [UserResolver, new UserResolver(services.users, services.sessions)],
           [SessionResolver, new SessionResolver(services.sessions, services.auth)],
         ]

@@ -1,28 +1,42 @@
+import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
+import { AuthReason } from '../errors';
 import { toUserView } from '../users/user.types';
 import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from './auth.service';
 import { AuthPayload, LoginInput, SignupInput } from './auth.types';
+import { readDeviceToken, type DeviceCookie } from './device-cookie';
 import { Guarded, Public } from './guard';
 import type { RefreshTransport } from './refresh-transport';
 
 export function requestMeta({ requestId, clientIp, http }: Context): RequestMeta {
-  return { requestId, clientIp, userAgent: http.header('user-agent') };
+  return { requestId, clientIp, userAgent: http.header('user-agent'), deviceToken: readDeviceToken(http) };
 }
+
+/** Answers that mean the refresh token itself is of no further use; anything else (a limit, a busy server) says nothing about it. */
+const DEAD_REFRESH_TOKEN = new Set<unknown>([
+  AuthReason.REFRESH_TOKEN_INVALID,
+  AuthReason.REFRESH_TOKEN_EXPIRED,
+  AuthReason.REFRESH_TOKEN_REUSED,
+  AuthReason.TOKEN_REVOKED,
+]);
 
 @Resolver()
 export class AuthResolver {
   constructor(
     private readonly auth: AuthService,
     private readonly transport: RefreshTransport,
+    private readonly deviceCookie: DeviceCookie,
   ) {}
 
-  private payload({ user, access, refresh }: AuthResult, context: Context): AuthPayload {
+  private payload({ user, access, refresh, device }: AuthResult, context: Context): AuthPayload {
+    const refreshToken = this.transport.deliver(context.http, refresh);
+    if (device) this.deviceCookie.deliver(context.http, device);
     return {
       accessToken: access.token,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
-      refreshToken: this.transport.deliver(context.http, refresh),
+      refreshToken,
       refreshExpiresIn: refresh.expiresIn,
       user: toUserView(user, user),
     };
@@ -50,8 +64,9 @@ export class AuthResolver {
     try {
       return this.payload(await this.auth.refresh(presented, requestMeta(context)), context);
     } catch (error) {
-      // A refused cookie is of no further use to the browser.
-      if (token === null || token === undefined) this.transport.clear(context.http);
+      // A dead cookie is of no further use to the browser; a live one must survive a 429 or a 503.
+      const dead = error instanceof GraphQLError && DEAD_REFRESH_TOKEN.has(error.extensions.reason);
+      if (dead && (token === null || token === undefined)) this.transport.clear(context.http);
       throw error;
     }
   }

@@ -3,12 +3,13 @@
 import { GraphQLError } from 'graphql';
 import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../errors';
 import type { Logger } from '../logger';
-import type { AuthLimits } from '../security/limits';
+import type { AuthLimits, PasswordAttempt } from '../security/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
 import type { UserRecord as Viewer } from '../db/records';
 import type { CurrentSession, IssuedRefresh, SessionService } from '../sessions/session.service';
 import type { UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
+import type { DeviceTokens, IssuedDevice } from './device-tokens';
 import type { PasswordHasher } from './passwords';
 import type { IssuedToken, TokenService } from './tokens';
 
@@ -17,6 +18,8 @@ export interface AuthResult {
   access: IssuedToken;
   refresh: IssuedRefresh;
   session: CurrentSession;
+  /** A device token for the client: set on every successful password check (signup, login, password change). */
+  device?: IssuedDevice;
 }
 
 /** Who is asking: for rate limits, the session record and the audit log. */
@@ -24,6 +27,8 @@ export interface RequestMeta {
   requestId: string;
   clientIp: string;
   userAgent?: string;
+  /** The device token the client presented, unchecked (the service checks it against the account). */
+  deviceToken?: string;
 }
 
 export enum LogoutScope {
@@ -43,23 +48,24 @@ export class AuthService {
     private readonly limits: AuthLimits,
     private readonly sessions: SessionService,
     private readonly rotation: RotationKey,
+    private readonly devices: DeviceTokens,
     private readonly log: Logger,
   ) {}
 
   async signup(input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
-    const { user, session, refresh } = await this.sessions.openForNewUser(await this.users.prepareNewUser(input), {
-      ip: meta.clientIp,
-      userAgent: meta.userAgent,
-    });
+    const newUser = await this.users.prepareNewUser(input);
+    const { user, session, refresh } = await this.sessions.openForNewUser(newUser, { ip: meta.clientIp, userAgent: meta.userAgent });
     const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
     this.event('signup', meta, { userId: user.publicId, sessionId: session.publicId });
-    return { user, access, refresh, session };
+    // Whoever chose the password knows it: this client is trusted like after a login.
+    return { user, access, refresh, session, device: this.devices.issue(newUser) };
   }
 
   /**
    * One answer, INVALID_CREDENTIALS, for an unknown email and a wrong password alike, after the same bcrypt work.
-   * Limits are checked first, so a limited attempt costs no bcrypt work and reveals nothing about the password.
+   * The attempt is counted before the password is checked, so a limited attempt costs no bcrypt work, reveals
+   * nothing about the password, and parallel attempts cannot all slip through one backoff window.
    */
   async login(input: { email: string; password: string }, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('login', meta, () => this.limits.consumeIp('login', meta.clientIp));
@@ -68,27 +74,34 @@ export class AuthService {
       throw badUserInput(PASSWORD_TOO_LONG, InputReason.INVALID_INPUT, { password: PASSWORD_TOO_LONG });
     }
     const email = normalizeEmail(input.email);
-    await this.limited('login', meta, () => this.limits.checkAccount(email));
-
     const user = await this.users.findCredentials(email);
-    const valid = user ? await this.hasher.verify(input.password, user.passwordHash) : await this.hasher.verifyDummy(input.password);
+    const device = user ? this.devices.verify(meta.deviceToken, user) : undefined;
+    const attempt = await this.limited('login', meta, () => this.limits.beginPasswordAttempt(email, { ip: meta.clientIp, device }));
+
+    const valid = await this.checked(attempt, () =>
+      user ? this.hasher.verify(input.password, user.passwordHash) : this.hasher.verifyDummy(input.password),
+    );
     if (!user || !valid) {
-      await this.limits.loginFailed(email);
+      await attempt.failed();
       this.event('login.failure', meta, { userId: user?.publicId });
       throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
     }
-    await this.limits.loginSucceeded(email);
+    await attempt.succeeded();
+    let passwordHash = user.passwordHash;
     if (this.hasher.needsRehash(user.passwordHash)) {
       // The password was right: when the pool is too busy to re-hash, log in anyway and upgrade next time.
       const upgraded = await this.hasher.hash(input.password).catch((error: unknown) => {
         if (error instanceof GraphQLError && error.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) return undefined;
         throw error;
       });
-      if (upgraded) await this.users.replacePasswordHash(user, upgraded);
+      if (upgraded) {
+        await this.users.replacePasswordHash(user, upgraded);
+        passwordHash = upgraded;
+      }
     }
     const result = await this.openSession(user, meta);
     this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId });
-    return result;
+    return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
   }
 
   /** Spend a refresh token and issue a new pair; a spent token after the grace interval ends its whole session. */
@@ -127,23 +140,29 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<AuthResult> {
     await this.limited('changePassword', meta, () => this.limits.consumeIp('changePassword', meta.clientIp));
-    await this.limited('changePassword', meta, () => this.limits.checkAccount(viewer.email));
     const problem = passwordProblem(input.newPassword);
     if (problem) throw badUserInput(problem, InputReason.INVALID_INPUT, { newPassword: problem });
     if (isPasswordTooLong(input.currentPassword)) throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
 
     const user = await this.users.findCredentialsById(viewer.id);
-    if (!user || !(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
-      await this.limits.loginFailed(viewer.email);
-      this.event('password.change_failed', meta, { userId: viewer.publicId });
+    if (!user) throw unauthenticated(AuthReason.USER_NOT_FOUND);
+    // The same limits as login on the same account: a stolen session must not make guessing the password cheaper.
+    const device = this.devices.verify(meta.deviceToken, user);
+    const attempt = await this.limited('changePassword', meta, () =>
+      this.limits.beginPasswordAttempt(user.email, { ip: meta.clientIp, device }),
+    );
+    if (!(await this.checked(attempt, () => this.hasher.verify(input.currentPassword, user.passwordHash)))) {
+      await attempt.failed();
+      this.event('password.change_failed', meta, { userId: user.publicId });
       throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
     }
-    await this.limits.loginSucceeded(user.email);
-    await this.users.replacePasswordHash(user, await this.hasher.hash(input.newPassword));
+    await attempt.succeeded();
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    await this.users.replacePasswordHash(user, passwordHash);
     const ended = await this.sessions.revokeAllOf(user);
     const result = await this.openSession(user, meta);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
-    return result;
+    return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
   }
 
   async revokeSession(viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<boolean> {
@@ -152,9 +171,19 @@ export class AuthService {
     return ended;
   }
 
-  private async limited(operation: string, meta: RequestMeta, check: () => Promise<void>): Promise<void> {
+  /** Check a password within a counted attempt: when the check itself fails (a busy pool, an error), nothing stays counted. */
+  private async checked(attempt: PasswordAttempt, check: () => Promise<boolean>): Promise<boolean> {
     try {
-      await check();
+      return await check();
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
+  }
+
+  private async limited<T>(operation: string, meta: RequestMeta, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === ErrorCode.RATE_LIMITED) {
         this.event('rate_limited', meta, { operation, retryAfter: error.extensions.retryAfter });

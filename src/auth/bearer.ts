@@ -1,5 +1,5 @@
 // Where an access token is read from. Any other Authorization scheme is an invalid token,
-// never a silent anonymous request.
+// never a silent anonymous request; so is a header sent twice.
 import { AuthReason } from '../errors';
 import { MAX_TOKEN_BYTES } from './tokens';
 
@@ -11,13 +11,18 @@ const TOKEN_CHARS = /^[A-Za-z0-9_\-.]+$/;
 
 type Header = string | string[] | undefined;
 
-function single(value: Header): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** The header's value; null when it came more than once (Node keeps the first, a proxy in front may use the last). */
+function single(value: Header): string | undefined | null {
+  if (!Array.isArray(value)) return value;
+  return value.length > 1 ? null : value[0];
 }
 
+/** `headers` as `req.headersDistinct` gives them, so that a repeated header is seen as such. */
 export function readAccessToken(headers: { authorization?: Header; 'x-access-token'?: Header }): TokenLookup {
   const authorization = single(headers.authorization);
-  const raw = authorization !== undefined ? fromAuthorization(authorization) : single(headers['x-access-token'])?.trim();
+  const accessToken = single(headers['x-access-token']);
+  if (authorization === null || accessToken === null) return { reason: AuthReason.TOKEN_INVALID };
+  const raw = authorization !== undefined ? fromAuthorization(authorization) : accessToken?.trim();
   if (raw === undefined) return { reason: AuthReason.TOKEN_MISSING };
   if (raw === null || raw.length === 0 || raw.length > MAX_TOKEN_BYTES || !TOKEN_CHARS.test(raw)) {
     return { reason: AuthReason.TOKEN_INVALID };

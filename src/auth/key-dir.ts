@@ -9,6 +9,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jwkThumbprint, type AsymmetricAlgorithm } from './jwk';
+import { exposedSecretProblem } from '../private-files';
 import { algorithmForKey, KeyProblem, MIN_RSA_BITS, parsePrivateKeyPem } from './private-keys';
 
 export const ACTIVE_FILE = 'active';
@@ -50,6 +51,8 @@ export function readKeyDir(dir: string): KeyDirContents {
     const name = KEY_FILE.exec(file);
     if (!name) throw new KeyProblem(`${join(dir, file)} is not named <created>.<kid>.pem; add keys with npm run keys:generate`);
     const where = join(dir, file);
+    const problem = existsSync(where) ? exposedSecretProblem(where) : undefined;
+    if (problem) throw new KeyProblem(problem);
     let privateKey: KeyObject;
     let alg: AsymmetricAlgorithm;
     try {

@@ -1,10 +1,11 @@
 // How a refresh token travels: in the response body and the refreshToken argument (the default), or,
 // with AUTH_COOKIE_MODE, only in an HttpOnly cookie limited to the GraphQL path.
 //
-// CSRF: the cookie is the only ambient credential, and only refreshToken reads it. Apollo's CSRF
-// prevention refuses "simple" requests a browser would send cross-site without a preflight; on top of
-// that a refresh from the cookie requires an Origin header listed in CORS_ORIGINS. Browsers always
-// send Origin on POST, so a forged cross-site form or fetch is refused even if the cookie rides along.
+// CSRF: the cookie is the only ambient credential, and only refreshToken (a mutation: never over GET)
+// reads it. A POST must be JSON (http/graphql-handler.ts), which refuses the "simple" requests a browser
+// would send cross-site without a preflight; on top of that a refresh from the cookie requires an Origin
+// header listed in CORS_ORIGINS. Browsers always send Origin on POST, so a forged cross-site form or
+// fetch is refused even if the cookie rides along.
 import type { Config } from '../config';
 import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../errors';
 import { readCookie, serializeCookie, type HttpExchange } from '../http/cookies';

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type Config, type KeySource } from '../config';
 import { jwkThumbprint, publicJwk, type AsymmetricAlgorithm, type JwtAlgorithm, type PublicJwk } from './jwk';
 import { activeKey, readKeyDir } from './key-dir';
+import { exposedSecretProblem } from '../private-files';
 import { algorithmForKey, KeyProblem, parsePrivateKeyPem } from './private-keys';
 
 export interface VerificationKey {
@@ -61,11 +62,15 @@ function loadAsymmetricKeys(source: KeySource): AsymmetricKey[] {
       return [fromPem(source.variable, 'the key', source.pem)];
     case 'JWT_PRIVATE_KEY_FILE': {
       let pem: string;
+      let problem: string | undefined;
       try {
         pem = readFileSync(source.path, 'utf8');
+        problem = exposedSecretProblem(source.path);
       } catch (error) {
         throw new ConfigError(source.variable, `cannot read ${source.path} (${(error as { code?: string }).code ?? 'error'})`);
       }
+      // A platform that can only mount secrets group-readable can pass the PEM text in JWT_PRIVATE_KEY instead.
+      if (problem) throw new ConfigError(source.variable, problem);
       return [fromPem(source.variable, source.path, pem)];
     }
     case 'JWT_KEYS_DIR':

@@ -40,6 +40,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: AuthReason.TOKEN_INVALID });
 
+// ES256 signatures are r || s, 32 bytes each. (r, s) and (r, n - s) both verify, so only the low form
+// (s <= n / 2) is made and accepted: one spelling per token (P-256's group order n, from SEC 2).
+const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const P256_HALF_ORDER = P256_ORDER / BigInt(2);
+const ES256_SIGNATURE_BYTES = 64;
+
+const sOf = (signature: Buffer) => BigInt(`0x${signature.subarray(32).toString('hex')}`);
+
+function toLowS(signature: Buffer): Buffer {
+  const s = sOf(signature);
+  if (s <= P256_HALF_ORDER) return signature;
+  return Buffer.concat([signature.subarray(0, 32), Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex')]);
+}
+
+/**
+ * The one spelling of an RS256/ES256 signature that is accepted: canonical base64url (no spare bits set in
+ * the last character), the key's exact length, and for ES256 low S. jsonwebtoken takes every variant.
+ */
+function isCanonicalSignature(segment: string, key: VerificationKey): boolean {
+  if (!BASE64URL.test(segment)) return false;
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.toString('base64url') !== segment) return false;
+  if (key.alg === 'ES256') return bytes.length === ES256_SIGNATURE_BYTES && sOf(bytes) <= P256_HALF_ORDER;
+  return bytes.length * 8 === key.key.asymmetricKeyDetails?.modulusLength;
+}
+
 /** A base64url JSON object segment (and its text), or undefined for anything else. */
 function parseSegment(segment: string): { value: Record<string, unknown>; json: string } | undefined {
   if (!BASE64URL.test(segment)) return undefined;
@@ -109,7 +135,8 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
       iss: settings.issuer,
       aud: settings.audience,
     };
-    const token = jwt.sign(claims, signing.key, { algorithm: signing.alg, header });
+    const signed = jwt.sign(claims, signing.key, { algorithm: signing.alg, header });
+    const token = signing.alg === 'ES256' ? withLowS(signed) : signed;
     return { token, expiresIn: settings.accessTtlSeconds, claims };
   }
 
@@ -148,6 +175,7 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
   }
 
   function verifyAsymmetric(token: string, key: VerificationKey): VerifyResult {
+    if (!isCanonicalSignature(token.slice(token.lastIndexOf('.') + 1), key)) return INVALID;
     let payload: unknown;
     try {
       payload = jwt.verify(token, key.key, {
@@ -165,6 +193,12 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
   }
 
   return { signAccessToken, verifyAccessToken };
+}
+
+/** OpenSSL makes either form of an ECDSA signature: send the low one, the only one verifiers here accept. */
+function withLowS(token: string): string {
+  const dot = token.lastIndexOf('.');
+  return `${token.slice(0, dot + 1)}${toLowS(Buffer.from(token.slice(dot + 1), 'base64url')).toString('base64url')}`;
 }
 
 /** jsonwebtoken checks exp and nbf only when present; we require them, and the shape of our own claims. */

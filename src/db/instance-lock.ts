@@ -4,8 +4,8 @@
 // life of the process (the operating system releases it when the process ends, however it ends).
 // Cluster workers of one group (WEB_CONCURRENCY) are covered by their primary's lock.
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, makePrivateFile } from '../private-files';
 
 export class DatabaseInUseError extends Error {
   override readonly name = 'DatabaseInUseError';
@@ -30,9 +30,9 @@ export function lockDatabase(dbPath: string): InstanceLock {
   if (dbPath === ':memory:' || dbPath === '') return { release: () => undefined };
   const path = lockPathOf(dbPath);
   // The lock comes first, before the database (and its directory) exist.
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dirname(path));
+  makePrivateFile(path);
   const lock = new Database(path);
-  chmodSync(path, 0o600);
   try {
     lock.pragma('busy_timeout = 0');
     lock.exec('begin exclusive');

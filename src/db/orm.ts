@@ -1,12 +1,14 @@
 // The ORM: one place that knows which database, which driver and which migrations. MikroORM owns the
 // connection (one better-sqlite3 connection, or a pool of PostgreSQL connections), the schema's entities
 // and the migrations; the stores run their SQL on that same connection through sqlite.ts / postgresql.ts.
+import { dirname } from 'node:path';
 import { MikroORM } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '../config';
+import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../private-files';
 import { RefreshToken, Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
 import { postgresqlMigrations } from './migrations/postgresql';
@@ -43,6 +45,12 @@ export async function initORM(settings: DatabaseSettings, log: (message: string)
 }
 
 async function initSqlite(path: string, log: (message: string) => void): Promise<OpenedOrm> {
+  if (path !== ':memory:') {
+    ensurePrivateDir(dirname(path));
+    // SQLite gives a new -wal or -shm file the database file's mode: make that 0600 before it opens.
+    makePrivateFile(path);
+    for (const suffix of ['-wal', '-shm']) restrictIfExists(path + suffix);
+  }
   const holder: { current?: SqliteConnection } = {};
   const orm = await MikroORM.init<BetterSqliteDriver>({
     ...common(log),

@@ -11,10 +11,14 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** GraphQL over HTTP is GET (queries) and POST; OPTIONS is the CORS preflight, answered before this. */
+const METHODS = new Set(['GET', 'POST']);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -23,7 +27,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendHttpError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] }, error.headers);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -47,11 +51,24 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The media type of a Content-Type header, without parameters, lower-cased: "application/json". */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * A POST must say it is JSON. This is the CSRF defence for POST: a browser sends a cross-site form or
+ * a text/plain fetch without a preflight, and neither can carry this type (GET runs queries only).
+ */
+export const JSON_ONLY_MESSAGE = 'Send a GraphQL POST as JSON, with the header Content-Type: application/json';
+
 async function parseBody(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') return undefined;
+  if (mediaType(req.headers['content-type']) !== 'application/json') {
+    req.resume();
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', JSON_ONLY_MESSAGE);
+  }
   const text = await readBody(req);
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('application/json')) return text;
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);
@@ -65,6 +82,10 @@ export function createGraphQLHandler<TContext extends BaseContext>(
   context: (req: IncomingMessage, requestId: string, http: HttpExchange) => Promise<TContext>,
 ) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    // Answered here rather than by Apollo, whose refusal names the library.
+    if (!METHODS.has(req.method ?? '')) {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Only GET and POST requests are accepted', { allow: 'GET, POST' });
+    }
     const body = await parseBody(req);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {

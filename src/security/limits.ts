@@ -1,33 +1,66 @@
 // Brute-force limits, counted per GraphQL operation executed (so aliases do not multiply attempts):
-// per client IP on login, signup, refreshToken and changePassword, and per account (normalised email) on login, where
-// consecutive failures past LOGIN_MAX_FAILURES back off exponentially: 1 s, 2 s, 4 s … up to a cap.
+// - per client network on login, signup, refreshToken and changePassword (an IPv4 address, or an IPv6 prefix);
+// - per password attempt on an account (login and changePassword), keyed on the account together with the
+//   client: its network, or the device token it presents (OWASP's "device cookie"). Consecutive failures past
+//   LOGIN_MAX_FAILURES back off exponentially, 1 s, 2 s, 4 s … up to a cap, for that client only, so failures
+//   from an attacker's network never refuse the owner on theirs;
+// - per account across every client: LOGIN_ACCOUNT_MAX_FAILURES failures per window refuse every client
+//   without a device token until the window ends, so a guess spread over many networks is still slowed.
+// An attempt is counted before the password is checked (atomic increments, in memory or in Redis) and given
+// back when it succeeds, so a backoff window admits exactly one attempt however many arrive at once.
 // Counters live in memory, or in Redis when REDIS_URL is set so that every instance shares them.
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import { rateLimited } from '../errors';
 import type { Logger } from '../logger';
+import { clientNetwork } from './client-ip';
 
 export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
 
 /** Failures are forgotten this long after the first one of a run (a success forgets them at once). */
 const FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
+/** How long an admitted attempt holds its backoff window's one slot: longer than any password check waits. */
+const IN_FLIGHT_HOLD_SECONDS = 60;
+/** What a client refused because another attempt of the same window is being checked is told to wait. */
+const IN_FLIGHT_RETRY_SECONDS = 1;
+
+/** Who makes a password attempt. */
+export interface AttemptClient {
+  /** The client's address (canonical); its network is what the backoff counts in, unless a device is given. */
+  ip: string;
+  /** The id of a valid device token for this account, presented with the attempt: the backoff counts per device. */
+  device?: string;
+}
+
+/** One counted password attempt: report how it went, exactly once. */
+export interface PasswordAttempt {
+  /** Wrong password: it stays counted, and past LOGIN_MAX_FAILURES this client backs off. */
+  failed(): Promise<void>;
+  /** Right password: this client's failures are forgotten, and the attempt is given back to the account. */
+  succeeded(): Promise<void>;
+  /** The password was never checked (the hash pool was busy, an error): everything is given back. */
+  abandoned(): Promise<void>;
+}
 
 export interface AuthLimits {
-  /** Count one attempt of `operation` from `ip`; throws RATE_LIMITED when over the limit. */
+  /** Count one attempt of `operation` from `ip`'s network; throws RATE_LIMITED when over the limit. */
   consumeIp(operation: LimitedOperation, ip: string): Promise<void>;
-  /** Throws RATE_LIMITED while the account is backed off, before any password work. */
-  checkAccount(email: string): Promise<void>;
-  loginFailed(email: string): Promise<void>;
-  loginSucceeded(email: string): Promise<void>;
+  /**
+   * Count one password attempt on the account of `email` by `client`, before the password is checked.
+   * Throws RATE_LIMITED (counting nothing) while the client is backed off, while another attempt of its
+   * backoff window is being checked, or, for a client without a device token, while the account is over its ceiling.
+   */
+  beginPasswordAttempt(email: string, client: AttemptClient): Promise<PasswordAttempt>;
   /** undefined without REDIS_URL; 'down' while the counters fall back to this instance's memory. */
   redisStatus(): 'up' | 'down' | undefined;
   close(): Promise<void>;
 }
 
 /** Emails never reach the store in clear text. */
-function accountKey(email: string): string {
+export function accountKey(email: string): string {
   return createHash('sha256').update(email.trim().toLowerCase()).digest('base64url');
 }
 
@@ -39,7 +72,7 @@ function rethrowLimited(error: unknown): never {
 /** How long start-up waits for the first answer from Redis before serving on the in-memory fallback. */
 const REDIS_CONNECT_WAIT_MS = 2000;
 
-export async function createAuthLimits(limits: Config['limits'], logger: Logger): Promise<AuthLimits> {
+export async function createAuthLimits(limits: Config['limits'], logger: Logger, clock: Clock = systemClock): Promise<AuthLimits> {
   let redis: Redis | undefined;
   let redisUp = false;
   let closeRedis = () => {};
@@ -105,31 +138,76 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger)
     refreshToken: limiter('ip:refresh', limits.refreshPerIp.points, limits.refreshPerIp.seconds),
     changePassword: limiter('ip:change-password', limits.changePasswordPerIp.points, limits.changePasswordPerIp.seconds),
   };
-  const failures = limiter('login:failures', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
-  const backoff = limiter('login:backoff', 1, 1);
+  // Per (account, client): attempts counted (a success deletes them), and until when the client is backed off
+  // (a time of the app's clock, stored as the "points" of its key). The store's own expiry only cleans up.
+  const failures = limiter('login:client-failures', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
+  const backedOffUntil = limiter('login:client-backoff', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
+  // One slot per backoff window: the first attempt after a window ends takes it, the rest are refused.
+  const windowSlots = limiter('login:client-slot', 1, IN_FLIGHT_HOLD_SECONDS);
+  // Per account, per fixed window of the app's clock.
+  const ceilingMs = limits.loginAccountFailures.seconds * 1000;
+  const ceiling = limiter('login:account-failures', Number.MAX_SAFE_INTEGER, 2 * limits.loginAccountFailures.seconds);
+
+  const backoffSeconds = (failureCount: number) =>
+    Math.min(2 ** (failureCount - limits.loginMaxFailures), limits.loginBackoffMaxSeconds);
 
   return {
     async consumeIp(operation, ip) {
-      await perIp[operation].consume(ip).catch(rethrowLimited);
+      await perIp[operation].consume(clientNetwork(ip, limits.ipv6Prefix)).catch(rethrowLimited);
     },
 
-    async checkAccount(email) {
-      const state = await backoff.get(accountKey(email));
-      if (state && state.consumedPoints > 1 && state.msBeforeNext > 0) throw rateLimited(state.msBeforeNext / 1000);
-    },
+    async beginPasswordAttempt(email, client) {
+      const account = accountKey(email);
+      const scope = client.device ? `${account}:device:${client.device}` : `${account}:net:${clientNetwork(client.ip, limits.ipv6Prefix)}`;
+      const now = clock.now();
+      const until = (await backedOffUntil.get(scope))?.consumedPoints ?? 0;
+      if (until > now) throw rateLimited((until - now) / 1000);
 
-    async loginFailed(email) {
-      const key = accountKey(email);
-      const { consumedPoints } = await failures.penalty(key, 1);
-      if (consumedPoints >= limits.loginMaxFailures) {
-        const seconds = Math.min(2 ** (consumedPoints - limits.loginMaxFailures), limits.loginBackoffMaxSeconds);
-        await backoff.block(key, seconds);
+      const undo: Array<() => Promise<unknown>> = [];
+      const giveBack = () => Promise.all(undo.map((step) => step()));
+      const refuse = async (seconds: number): Promise<never> => {
+        await giveBack();
+        throw rateLimited(seconds);
+      };
+
+      // Counted as a failure now, and given back on success: parallel attempts each get their own number.
+      const count = (await failures.penalty(scope, 1)).consumedPoints;
+      undo.push(() => failures.reward(scope, 1));
+      if (count > limits.loginMaxFailures) {
+        const slot = `${scope}:${until}`;
+        const admitted = await windowSlots.consume(slot).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof RateLimiterRes) return false;
+            throw error;
+          },
+        );
+        if (!admitted) return refuse(IN_FLIGHT_RETRY_SECONDS);
+        undo.push(() => windowSlots.delete(slot));
       }
-    },
 
-    async loginSucceeded(email) {
-      const key = accountKey(email);
-      await Promise.all([failures.delete(key), backoff.delete(key)]);
+      const windowStart = Math.floor(now / ceilingMs) * ceilingMs;
+      const ceilingKey = `${account}:${windowStart}`;
+      const accountCount = (await ceiling.penalty(ceilingKey, 1)).consumedPoints;
+      undo.push(() => ceiling.reward(ceilingKey, 1));
+      // A device that has logged in to this account before is not refused by failures from elsewhere (see README).
+      if (accountCount > limits.loginAccountFailures.points && !client.device) {
+        return refuse((windowStart + ceilingMs - now) / 1000);
+      }
+
+      return {
+        async failed() {
+          if (count < limits.loginMaxFailures) return;
+          const blockedUntil = clock.now() + backoffSeconds(count) * 1000;
+          await backedOffUntil.set(scope, blockedUntil, FAILURE_WINDOW_SECONDS);
+        },
+        async succeeded() {
+          await Promise.all([failures.delete(scope), backedOffUntil.delete(scope), ceiling.reward(ceilingKey, 1)]);
+        },
+        async abandoned() {
+          await giveBack();
+        },
+      };
     },
 
     redisStatus() {

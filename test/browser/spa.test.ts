@@ -92,22 +92,25 @@ describeWithChromium('the SPA example in chromium (cookie mode)', (executablePat
     await waitForText(page, 'me', 'ada@example.com');
     expect(await textOf(page, 'status')).toBe('logged in as ada@example.com');
 
-    // The browser holds the cookie, HttpOnly and SameSite=Strict on /graphql …
+    // The browser holds the cookies (the refresh token, and the device token that exempts it from others'
+    // login failures), HttpOnly and SameSite=Strict on /graphql …
     const cookies = await context.cookies(api.url);
     expect(cookies.map(({ name, httpOnly, sameSite, path }) => ({ name, httpOnly, sameSite, path }))).toEqual([
+      { name: 'device_token', httpOnly: true, sameSite: 'Strict', path: '/graphql' },
       { name: 'refresh_token', httpOnly: true, sameSite: 'Strict', path: '/graphql' },
     ]);
-    // … and JavaScript cannot see it: not from the app, and not from a page inside the cookie's scope.
-    expect(await page.evaluate('document.cookie')).not.toContain('refresh_token');
+    // … and JavaScript cannot see them: not from the app, and not from a page inside the cookies' scope.
+    expect(await page.evaluate('document.cookie')).not.toMatch(/refresh_token|device_token/);
     const probe = await context.newPage();
     await probe.goto(`${spa.origin}/graphql/probe`);
     expect((await context.cookies(`${spa.origin}/graphql/probe`)).map((cookie) => cookie.name)).toContain('refresh_token');
-    expect(await probe.evaluate('document.cookie')).not.toContain('refresh_token');
+    expect(await probe.evaluate('document.cookie')).not.toMatch(/refresh_token|device_token/);
     await probe.close();
 
     await page.click('#logout-button');
     await waitForText(page, 'status', 'logged out');
-    expect(await context.cookies(api.url)).toEqual([]);
+    // The session's cookie is gone; the device stays known (it is no credential, only a lighter login limit).
+    expect((await context.cookies(api.url)).map((cookie) => cookie.name)).toEqual(['device_token']);
     await page.click('#me-button');
     await waitForText(page, 'error', 'UNAUTHENTICATED');
     expect(await textOf(page, 'me')).toBe('');

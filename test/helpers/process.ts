@@ -13,6 +13,11 @@ export interface RunningServer {
   output: () => string;
   /** Its JSON log lines so far. */
   lines: () => Record<string, unknown>[];
+  /**
+   * Resolves once the output holds `count` matches of `pattern`. A cluster worker writes its own lines,
+   * so they may arrive after the primary's "ready" line.
+   */
+  waitForOutput: (pattern: RegExp, count: number) => Promise<void>;
 }
 
 /** Spawn dist/main.js in `cwd` with exactly `env`; resolves on the "ready" line, rejects if it exits first. */
@@ -25,16 +30,34 @@ export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningS
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const waiting = new Set<() => boolean>();
+  const waitForOutput = (pattern: RegExp, count: number) =>
+    new Promise<void>((resolveWait, rejectWait) => {
+      const matched = () => (output.match(new RegExp(pattern.source, 'g'))?.length ?? 0) >= count;
+      if (matched()) return resolveWait();
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        rejectWait(new Error(`no ${count} × ${pattern} in the output:\n${output}`));
+      }, 15_000);
+      const check = () => {
+        if (!matched()) return false;
+        clearTimeout(timer);
+        resolveWait();
+        return true;
+      };
+      waiting.add(check);
+    });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
     let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      for (const check of waiting) if (check()) waiting.delete(check);
       const ready = started ? undefined : output.split('\n').find((line) => line.includes('"msg":"ready"'));
       if (ready) {
         started = true;
         clearTimeout(timer);
-        resolvePromise({ child, ready: JSON.parse(ready) as Record<string, unknown>, output: () => output, lines });
+        resolvePromise({ child, ready: JSON.parse(ready) as Record<string, unknown>, output: () => output, lines, waitForOutput });
       }
     };
     child.stdout.on('data', onData);

@@ -5,6 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { AuthService } from '../../src/auth/auth.service';
+import { createDeviceTokens } from '../../src/auth/device-tokens';
 import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
 import { createTokenService } from '../../src/auth/tokens';
 import { createLogger } from '../../src/logger';
@@ -46,10 +47,10 @@ describe('per account (in memory)', () => {
     for (let i = 0; i < 5; i++) expect(errorOf(await login(server, email, 'wrong password'))).toEqual({ code: 'UNAUTHENTICATED', reason: 'INVALID_CREDENTIALS' });
 
     expectRateLimited(await login(server, email, TEST_PASSWORD), 1);
-    await sleep(1100);
+    server.clock.advance(1);
     expect(errorOf(await login(server, email, 'wrong password')).reason).toBe('INVALID_CREDENTIALS');
     expectRateLimited(await login(server, email, TEST_PASSWORD), 2);
-    await sleep(2100);
+    server.clock.advance(2);
 
     const ok = await login(server, email, TEST_PASSWORD);
     expect(ok.body.errors).toBeUndefined();
@@ -176,11 +177,13 @@ describe('a limited call does no password work', () => {
       verify: (password, hash) => ((compares += 1), real.verify(password, hash)),
       verifyDummy: (password) => ((compares += 1), real.verifyDummy(password)),
     };
-    const limits = await createAuthLimits(config.limits, createLogger('silent'));
-    const users = new UserService(counting, new TestClock(), db.users);
+    const clock = new TestClock();
+    const limits = await createAuthLimits(config.limits, createLogger('silent'), clock);
+    const users = new UserService(counting, clock, db.users);
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, new TestClock(), db.sessions, db.users);
-    const auth = new AuthService(users, counting, createTokenService(config.jwt, new TestClock()), limits, sessions, rotation, createLogger('silent'));
+    const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, db.users);
+    const devices = createDeviceTokens(config.jwt.secret!, clock);
+    const auth = new AuthService(users, counting, createTokenService(config.jwt, clock), limits, sessions, rotation, devices, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {
       await auth.signup({ name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);

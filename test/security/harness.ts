@@ -1,6 +1,6 @@
 // The security suite talks to the real server over HTTP, like an attacker would, and checks every
 // response it gets for leaks: stack traces, SQL, file paths, library names.
-import { startTestServer, type GraphQLResponse, type TestServer } from '../helpers/server';
+import { startTestServer, type GraphQLResponse, type LogCapture, type TestServer } from '../helpers/server';
 
 const LEAKS: RegExp[] = [
   /stacktrace/i,
@@ -15,8 +15,8 @@ export function expectNoLeak(text: string): void {
 }
 
 /** Every response the returned server gives is checked for leaks before the test sees it. */
-export async function startAttackedServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const server = await startTestServer(env);
+export async function startAttackedServer(env: Record<string, string> = {}, logs?: LogCapture): Promise<TestServer> {
+  const server = await startTestServer(env, undefined, logs);
   const graphql = server.graphql.bind(server);
   server.graphql = async <TData>(...args: Parameters<TestServer['graphql']>) => {
     const res = (await graphql(...args)) as GraphQLResponse<TData>;

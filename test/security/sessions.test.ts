@@ -86,3 +86,45 @@ it("sessions lists only the caller's own sessions", async () => {
   expect(res.body.data?.sessions.map((session) => session.id)).toEqual([decodePayload(mallory.token).sid]);
   expect(res.text).not.toContain(decodePayload(victim.token).sid as string);
 });
+
+describe('in cookie mode', () => {
+  const APP = 'https://app.example.test';
+  const REFRESH_FROM_COOKIE = 'mutation { refreshToken { accessToken } }';
+  let spa: TestServer;
+  beforeAll(async () => {
+    spa = await startAttackedServer({
+      ...DEFAULT_LIMITS,
+      AUTH_COOKIE_MODE: 'true',
+      CORS_ORIGINS: APP,
+      RATE_LIMIT_SIGNUP_IP: '1000/1m',
+      RATE_LIMIT_REFRESH_IP: '1/1m',
+      TRUSTED_PROXIES: '127.0.0.1',
+    });
+  });
+  afterAll(() => spa.close());
+
+  const refreshCookies = (headers: Headers) => headers.getSetCookie().filter((cookie) => cookie.startsWith('refresh_token='));
+  const browser = (cookie: string, address: string) => ({ cookie: `refresh_token=${cookie}`, origin: APP, 'x-forwarded-for': address });
+
+  it('a rate-limited refresh keeps the refresh cookie: a busy neighbour behind the same NAT does not log the user out', async () => {
+    const signup = await spa.graphql('mutation { signup(input: {name: "N", email: "nat-user@example.com", password: "correct horse battery"}) { accessToken } }');
+    const cookie = /^refresh_token=([A-Za-z0-9_-]{43});/.exec(refreshCookies(signup.headers)[0])![1];
+    const nat = '203.0.113.50';
+    // The neighbour spends the NAT's refresh allowance.
+    expect(errorOf(await spa.graphql(REFRESH, { token: 'A'.repeat(43) }, { headers: { 'x-forwarded-for': nat } })).reason).toBe('REFRESH_TOKEN_INVALID');
+
+    const limited = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser(cookie, nat) });
+    expect(limited.status).toBe(429);
+    expect(errorOf(limited).code).toBe('RATE_LIMITED');
+    expect(refreshCookies(limited.headers)).toEqual([]);
+    // The cookie the browser kept still works.
+    const later = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser(cookie, '203.0.113.51') });
+    expect(later.body.errors).toBeUndefined();
+  });
+
+  it('control: a dead refresh cookie is cleared', async () => {
+    const res = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser('B'.repeat(43), '203.0.113.52') });
+    expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_INVALID' });
+    expect(refreshCookies(res.headers)).toEqual(['refresh_token=; Max-Age=0; Path=/graphql; HttpOnly; Secure; SameSite=Strict']);
+  });
+});

@@ -1,7 +1,9 @@
 // Token attacks, one per test: each is refused with the exact reason, and the response leaks nothing.
+import { request } from 'node:http';
 import { b64url, decodePayload, forgeToken } from '../helpers/jwt';
+import { privatePem } from '../helpers/keys';
 import { signUp, type SignedUp, type TestServer } from '../helpers/server';
-import { startAttackedServer } from './harness';
+import { expectNoLeak, startAttackedServer } from './harness';
 
 const ISSUER = 'https://auth.test';
 const AUDIENCE = 'test-clients';
@@ -146,4 +148,113 @@ it('a token of a deleted user', async () => {
   // Straight in the database, as an operator might: no service, no cache told.
   await server.app.db.sql.run('delete from users where public_id = ?', [carol.id]);
   await expectRefused(`Bearer ${carol.token}`, 'USER_NOT_FOUND');
+});
+
+describe('one spelling per token: RS256 and ES256', () => {
+  const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  // P-256's group order (SEC 2): (r, s) and (r, n - s) are both valid ECDSA signatures of the same message.
+  const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+
+  /** The same signature bytes, spelled with the last character's spare (unused) bits changed. */
+  function respelled(token: string): string {
+    const last = token.at(-1)!;
+    const variant = `${token.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(last) ^ 1]}`;
+    const signature = (t: string) => Buffer.from(t.split('.')[2], 'base64url');
+    expect(signature(variant).equals(signature(token))).toBe(true);
+    return variant;
+  }
+
+  /** The other ECDSA signature of the same token: s replaced by n - s. */
+  function otherS(token: string): string {
+    const [header, payload, signature] = token.split('.');
+    const bytes = Buffer.from(signature, 'base64url');
+    const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+    const flipped = Buffer.concat([bytes.subarray(0, 32), Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex')]);
+    return `${header}.${payload}.${flipped.toString('base64url')}`;
+  }
+
+  describe.each([
+    ['RS256', 'rsa'],
+    ['ES256', 'ec'],
+  ] as const)('%s', (alg, kind) => {
+    let signer: TestServer;
+    let user: SignedUp;
+    beforeAll(async () => {
+      signer = await startAttackedServer({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: privatePem(kind), JWT_SECRET: '' });
+      user = await signUp(signer);
+    });
+    afterAll(() => signer.close());
+
+    const meWith = (token: string) => signer.graphql<{ me: { id: string } }>('{ me { id } }', {}, { token });
+
+    it('control: the token as issued is accepted', async () => {
+      expect((await meWith(user.token)).body.data?.me.id).toBe(user.id);
+    });
+
+    it('the same signature with the spare bits of its last base64url character set is refused', async () => {
+      const res = await meWith(respelled(user.token));
+      expect(res.body.errors?.map((error) => [error.extensions?.code, error.extensions?.reason])).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
+    });
+  });
+
+  describe('ES256 high S', () => {
+    let signer: TestServer;
+    beforeAll(async () => {
+      signer = await startAttackedServer({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: privatePem('ec'), JWT_SECRET: '', RATE_LIMIT_SIGNUP_IP: '1000/1m' });
+    });
+    afterAll(() => signer.close());
+
+    it('the other signature (r, n - s) of a real token is refused, and the token as issued still works', async () => {
+      const user = await signUp(signer);
+      const forged = await signer.graphql('{ me { id } }', {}, { token: otherS(user.token) });
+      expect(forged.body.errors?.map((error) => [error.extensions?.code, error.extensions?.reason])).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
+      expect((await signer.graphql<{ me: { id: string } }>('{ me { id } }', {}, { token: user.token })).body.data?.me.id).toBe(user.id);
+    });
+
+    it('every token the server issues carries the low S (about half would not, unless it made them so)', async () => {
+      for (let i = 0; i < 16; i++) {
+        const { token } = await signUp(signer);
+        const s = BigInt(`0x${Buffer.from(token.split('.')[2], 'base64url').subarray(32).toString('hex')}`);
+        expect(s <= P256_ORDER / BigInt(2)).toBe(true);
+      }
+    });
+  });
+});
+
+describe('a header sent twice', () => {
+  /** `{ me { id } }` with raw header lines, as a client or a proxy might send them; Node keeps only the first Authorization. */
+  function meWithHeaders(headers: Record<string, string | string[]>): Promise<{ status: number; body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }> {
+    const body = JSON.stringify({ query: '{ me { id } }' });
+    return new Promise((resolve, reject) => {
+      const req = request(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          expectNoLeak(text);
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  const reasonOf = (res: Awaited<ReturnType<typeof meWithHeaders>>) => res.body.errors?.map((error) => [error.extensions?.code, error.extensions?.reason]);
+
+  it('control: one Authorization header with a valid token is accepted', async () => {
+    expect((await meWithHeaders({ authorization: `Bearer ${alice.token}` })).body.errors).toBeUndefined();
+  });
+
+  it("two Authorization headers are refused, whichever comes first (a proxy in front may read the other)", async () => {
+    for (const pair of [[`Bearer ${alice.token}`, `Bearer ${bob.token}`], [`Bearer ${alice.token}`, 'Bearer not-a-token']]) {
+      const res = await meWithHeaders({ authorization: pair });
+      expect(res.status).toBe(401);
+      expect(reasonOf(res)).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
+    }
+  });
+
+  it('two X-Access-Token headers are refused', async () => {
+    const res = await meWithHeaders({ 'x-access-token': [alice.token, bob.token] });
+    expect(reasonOf(res)).toEqual([['UNAUTHENTICATED', 'TOKEN_INVALID']]);
+  });
 });

@@ -25,4 +25,15 @@ describe('readAccessToken', () => {
   ])('reports %s as TOKEN_INVALID', (_name, authorization) => {
     expect(readAccessToken({ authorization })).toEqual({ reason: 'TOKEN_INVALID' });
   });
+
+  it('reads one header given as a one-value list (as req.headersDistinct gives it)', () => {
+    expect(readAccessToken({ authorization: [`Bearer ${TOKEN}`] })).toEqual({ token: TOKEN });
+  });
+
+  it.each([
+    ['two Authorization headers', { authorization: [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`] }],
+    ['two X-Access-Token headers', { 'x-access-token': [TOKEN, TOKEN] }],
+  ])('reports %s as TOKEN_INVALID, even when they agree', (_name, headers) => {
+    expect(readAccessToken(headers)).toEqual({ reason: 'TOKEN_INVALID' });
+  });
 });

@@ -104,13 +104,28 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({
       loginMaxFailures: 5,
       loginBackoffMaxSeconds: 900,
+      loginAccountFailures: { points: 100, seconds: 3600 },
       loginPerIp: { points: 100, seconds: 3600 },
       signupPerIp: { points: 10, seconds: 60 },
       refreshPerIp: { points: 60, seconds: 60 },
       changePasswordPerIp: { points: 10, seconds: 60 },
+      ipv6Prefix: 64,
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });
+  });
+
+  it('reads the IPv6 prefix and the account ceiling, and refuses a prefix outside 1..128', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '56', LOGIN_ACCOUNT_MAX_FAILURES: '20/10m' });
+    expect(config.limits).toMatchObject({ ipv6Prefix: 56, loginAccountFailures: { points: 20, seconds: 600 } });
+    expect(() => loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '129' })).toThrow('RATE_LIMIT_IPV6_PREFIX: must be between 1 and 128, got 129');
+    expect(() => loadConfig({ JWT_SECRET: SECRET, LOGIN_ACCOUNT_MAX_FAILURES: '100' })).toThrow('LOGIN_ACCOUNT_MAX_FAILURES');
+  });
+
+  it('turns the playground off in production unless asked for', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).playground).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).playground).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', PLAYGROUND: 'true' }).playground).toBe(true);
   });
 
   it('turns introspection off in production unless asked for', () => {

@@ -13,7 +13,7 @@ function envExample(): Record<string, string> {
   return Object.fromEntries(
     readFileSync(resolve(ROOT, '.env.example'), 'utf8')
       .split('\n')
-      .filter((line) => /^[A-Z_]+=/.test(line))
+      .filter((line) => /^[A-Z0-9_]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }

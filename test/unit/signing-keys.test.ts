@@ -183,7 +183,7 @@ describe('JWT_KEYS_DIR', () => {
       'a key file not made by keys:generate',
       () => {
         generateKey(dir(), 'ES256');
-        writeFileSync(join(dir(), 'mine.pem'), privatePem('ec-other'));
+        writeFileSync(join(dir(), 'mine.pem'), privatePem('ec-other'), { mode: 0o600 });
       },
       /mine\.pem is not named <created>\.<kid>\.pem/,
     ],
@@ -191,7 +191,7 @@ describe('JWT_KEYS_DIR', () => {
       'a weak RSA key among the verify-only keys',
       () => {
         generateKey(dir(), 'ES256', { now: new Date('2026-01-01T00:00:00Z') });
-        writeFileSync(join(dir(), `20250101T000000000Z.${jwkThumbprint(keyPair('rsa-1024').publicKey)}.pem`), privatePem('rsa-1024'));
+        writeFileSync(join(dir(), `20250101T000000000Z.${jwkThumbprint(keyPair('rsa-1024').publicKey)}.pem`), privatePem('rsa-1024'), { mode: 0o600 });
       },
       /1024-bit RSA key; RSA keys must have at least 2048 bits/,
     ],

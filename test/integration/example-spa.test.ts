@@ -1,0 +1,78 @@
+// npm run example:spa: one command serves examples/spa on its own origin and starts the API in cookie
+// mode with that origin allowed, and prints the URL to open. (test/browser/spa.test.ts drives the page.)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const SERVE = resolve(__dirname, '../../examples/spa/serve.js');
+
+let child: ChildProcess;
+let scratch: string;
+let spaUrl: URL;
+let apiUrl: string;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'example-spa-'));
+  child = spawn(process.execPath, [SERVE, '--port', '0', '--api-port', '0'], {
+    cwd: scratch,
+    env: { PATH: process.env.PATH, NODE_ENV: 'development', JWT_SECRET: 's'.repeat(40), DB_PATH: join(scratch, 'app.db'), BCRYPT_COST: '4', LOG_LEVEL: 'warn' },
+  });
+  let output = '';
+  const opened = await new Promise<string>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /open (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`example:spa exited with ${code}:\n${output}`)));
+  });
+  spaUrl = new URL(opened);
+  apiUrl = spaUrl.searchParams.get('api') ?? '';
+}, 30_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.removeAllListeners('exit');
+    await new Promise((done) => {
+      child.once('exit', done);
+      child.kill('SIGTERM');
+    });
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+it('prints a URL of the SPA that names the API to use', () => {
+  expect(spaUrl.origin).toMatch(/^http:\/\/localhost:\d+$/);
+  expect(apiUrl).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
+  expect(new URL(apiUrl).origin).not.toBe(spaUrl.origin);
+});
+
+it('serves the page and its script on that origin', async () => {
+  const page = await fetch(spaUrl);
+  expect(await page.text()).toContain('<script src="app.js"></script>');
+  const script = await fetch(new URL('/app.js', spaUrl));
+  expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+});
+
+it('runs the API in cookie mode, allowing the SPA origin with credentials', async () => {
+  const res = await fetch(apiUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: spaUrl.origin },
+    body: JSON.stringify({
+      query: 'mutation($input: SignupInput!) { signup(input: $input) { refreshToken } }',
+      variables: { input: { name: 'Spa', email: 'spa@example.com', password: 'correct horse battery' } },
+    }),
+  });
+  expect(await res.json()).toEqual({ data: { signup: { refreshToken: null } } });
+  expect(res.headers.get('access-control-allow-origin')).toBe(spaUrl.origin);
+  expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+  // Plain http on this machine: no Secure attribute, or the browser would never send it back.
+  expect(res.headers.getSetCookie()[0]).toMatch(/^refresh_token=[\w-]+; Max-Age=\d+; Path=\/graphql; HttpOnly; SameSite=Strict$/);
+});
