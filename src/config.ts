@@ -2,7 +2,7 @@
 // A bad value stops start-up with a message naming the variable.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './auth/jwk';
+import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './tokens/jwk';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -5,12 +5,12 @@
 import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
 import { createApp } from './app';
-import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './auth/dev-secret';
-import { loadKeySet, type KeySet } from './auth/signing-keys';
+import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './tokens/dev-secret';
+import { loadKeySet, type KeySet } from './tokens/signing-keys';
 import { ConfigError, describeDatabase, loadConfig, type Config } from './config';
 import { openDatabase } from './db/database';
 import { lockDatabase } from './db/instance-lock';
-import { createLogger, type Logger } from './logger';
+import { createLogger, type Logger } from './shared/logger';
 
 interface WorkerReady {
   type: 'ready';

@@ -1,9 +1,9 @@
 // Signup, login, refresh, logout and password change: the rules that turn credentials into a session
 // and a token pair (a short access token and a rotating refresh token).
 import { GraphQLError } from 'graphql';
-import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../errors';
-import type { Logger } from '../logger';
-import type { AuthLimits, PasswordAttempt } from '../security/limits';
+import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../graphql/errors';
+import type { Logger } from '../shared/logger';
+import type { AuthLimits, PasswordAttempt } from '../limits/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
 import type { UserRecord as Viewer } from '../db/records';
 import type { CurrentSession, IssuedRefresh, SessionService } from '../sessions/session.service';
@@ -11,7 +11,7 @@ import type { UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
 import type { DeviceTokens, IssuedDevice } from './device-tokens';
 import type { PasswordHasher } from './passwords';
-import type { IssuedToken, TokenService } from './tokens';
+import type { IssuedToken, TokenService } from '../tokens/access-tokens';
 
 export interface AuthResult {
   user: Viewer;

@@ -7,7 +7,7 @@
 // and a token is worth nothing for another account. Nothing is stored: the key is derived with HKDF from
 // the server's signing material, like the refresh-token rotation key.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 
 /** How long a device stays trusted after its last successful login. */
 export const DEVICE_TOKEN_TTL_SECONDS = 365 * 24 * 60 * 60;

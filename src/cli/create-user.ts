@@ -4,11 +4,11 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { createPasswordHasher } from '../auth/passwords';
-import { systemClock } from '../clock';
+import { systemClock } from '../shared/clock';
 import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';
 import { openDatabase } from '../db/database';
-import { createLogger } from '../logger';
-import { Role } from '../users/role';
+import { createLogger } from '../shared/logger';
+import { Role } from '../graphql/types/enums';
 import { UserService } from '../users/user.service';
 
 const USAGE = 'Usage: npm run user:create -- --email <email> --name <name> [--admin]  (password on standard input)';

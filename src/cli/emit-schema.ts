@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildAppSchema, printAppSchema } from '../schema';
+import { buildAppSchema, printAppSchema } from '../graphql/schema';
 
 export const SCHEMA_FILE = resolve(__dirname, '../../schema/schema.graphql');
 

@@ -5,9 +5,9 @@
 // The server reads it at start-up: restart it after generate or rotate.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../auth/jwk';
-import { activateKey, DEFAULT_KEYS_DIR, generateKey, readKeyDir } from '../auth/key-dir';
-import { KeyProblem } from '../auth/private-keys';
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../tokens/jwk';
+import { activateKey, DEFAULT_KEYS_DIR, generateKey, readKeyDir } from '../tokens/key-dir';
+import { KeyProblem } from '../tokens/private-keys';
 import { ConfigError, readAccessTtl, readClockTolerance } from '../config';
 
 const USAGE = [

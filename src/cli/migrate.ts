@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { ConfigError, describeDatabase, readDatabase } from '../config';
 import { openDatabase } from '../db/database';
-import { createLogger } from '../logger';
+import { createLogger } from '../shared/logger';
 
 async function main(): Promise<void> {
   let database;

@@ -2,7 +2,7 @@
 // stores on it. Nothing above src/db/ sees SQL, a driver, or which database it is, except to report it.
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseSettings } from '../config';
-import type { Logger } from '../logger';
+import type { Logger } from '../shared/logger';
 import { listenForChanges, type ChangeFeed } from './change-feed';
 import { lockDatabase, type InstanceLock } from './instance-lock';
 import { assertSchemaCurrent, migrate } from './migrate';

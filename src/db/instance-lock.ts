@@ -5,7 +5,7 @@
 // Cluster workers of one group (WEB_CONCURRENCY) are covered by their primary's lock.
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { ensurePrivateDir, makePrivateFile } from '../private-files';
+import { ensurePrivateDir, makePrivateFile } from '../shared/private-files';
 
 export class DatabaseInUseError extends Error {
   override readonly name = 'DatabaseInUseError';

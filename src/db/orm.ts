@@ -8,7 +8,7 @@ import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseSettings } from '../config';
-import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../private-files';
+import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../shared/private-files';
 import { RefreshToken, Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
 import { postgresqlMigrations } from './migrations/postgresql';

@@ -1,13 +1,13 @@
 // Sessions and their refresh tokens: open on login, rotate on refresh (with reuse detection), end on
 // logout, password change, role change or by an admin; and the per-request check of an access token's session.
 import { randomUUID } from 'node:crypto';
-import type { AccessClaims } from '../auth/tokens';
-import type { Clock } from '../clock';
+import type { AccessClaims } from '../tokens/access-tokens';
+import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import type { NewSession, NewUser, SessionRecord, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
 import type { UserStore } from '../db/users.store';
-import { AuthReason, badUserInput, InputReason } from '../errors';
+import { AuthReason, badUserInput, InputReason } from '../graphql/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { rethrowEmailTaken } from '../users/user.service';

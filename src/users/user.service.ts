@@ -1,11 +1,11 @@
 // The rules about users: creating them, listing them a page at a time, changing roles, deleting them.
 import { randomUUID } from 'node:crypto';
 import type { PasswordHasher } from '../auth/passwords';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import { UniqueViolationError } from '../db/errors';
 import type { Credentials, NewUser, UserRecord } from '../db/records';
 import type { UserStore } from '../db/users.store';
-import { badUserInput, InputReason } from '../errors';
+import { badUserInput, InputReason } from '../graphql/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { decodeCursor, encodeCursor } from './cursor';

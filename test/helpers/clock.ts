@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock';
+import type { Clock } from '../../src/shared/clock';
 
 /** A clock that only moves when a test moves it. */
 export class TestClock implements Clock {

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { readDatabase } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
 import type { SqlDatabase } from '../../src/db/sql';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 
 /** Set when the suite runs on PostgreSQL: the server to make test databases on. */
 export const POSTGRES_URL = process.env.DATABASE_URL || undefined;

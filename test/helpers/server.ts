@@ -4,8 +4,8 @@ import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { Role } from '../../src/users/role';
+import { createLogger } from '../../src/shared/logger';
+import { Role } from '../../src/graphql/types/enums';
 import { TestClock } from './clock';
 import { assertTestDatabase, createPostgresDatabase, onPostgres } from './database';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildAppSchema, printAppSchema } from '../../src/schema';
+import { buildAppSchema, printAppSchema } from '../../src/graphql/schema';
 
 const root = resolve(__dirname, '../..');
 

@@ -12,9 +12,9 @@ import {
   type GraphQLField,
   type GraphQLInputType,
 } from 'graphql';
-import { AUTHORIZED_DIRECTIVE, hasDirective, PUBLIC_DIRECTIVE } from '../../src/auth/guard';
-import { buildAppSchema } from '../../src/schema';
-import { Role } from '../../src/users/role';
+import { AUTHORIZED_DIRECTIVE, hasDirective, PUBLIC_DIRECTIVE } from '../../src/graphql/guard';
+import { buildAppSchema } from '../../src/graphql/schema';
+import { Role } from '../../src/graphql/types/enums';
 import { errorOf, signUp, startTestServer, type GraphQLResponse, type SignedUp, type TestServer } from '../helpers/server';
 
 const schema = buildAppSchema();

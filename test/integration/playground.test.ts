@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { getNamedType, isObjectType } from 'graphql';
 import { chooseEncoding, SIGN_IN_MUTATIONS } from '../../src/http/playground';
-import { buildAppSchema } from '../../src/schema';
+import { buildAppSchema } from '../../src/graphql/schema';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 /** What a browser sends when it navigates to a page. */

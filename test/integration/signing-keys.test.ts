@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { jwkThumbprint } from '../../src/auth/jwk';
+import { jwkThumbprint } from '../../src/tokens/jwk';
 import { TestClock } from '../helpers/clock';
 import { createTestDatabase } from '../helpers/database';
 import { decodeHeader, decodePayload, forgeToken, signWithKey } from '../helpers/jwt';

@@ -1,8 +1,8 @@
 // A root field someone forgot to mark is refused to anonymous callers: the guard fails closed.
 import { graphql } from 'graphql';
 import { buildSchemaSync, Query, Resolver } from 'type-graphql';
-import { guardRootFields } from '../../src/auth/guard';
-import { Role } from '../../src/users/role';
+import { guardRootFields } from '../../src/graphql/guard';
+import { Role } from '../../src/graphql/types/enums';
 import type { UserRecord } from '../../src/db/records';
 
 @Resolver()

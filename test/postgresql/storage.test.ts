@@ -8,7 +8,7 @@ import { SchemaBehindError } from '../../src/db/migrate';
 import { postgresqlMigrations } from '../../src/db/migrations/postgresql';
 import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import { CREDENTIALS_BY_EMAIL_SQL, FIRST_PAGE_SQL, NEXT_PAGE_SQL } from '../../src/db/users.store';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { connectTo, createEmptyPostgresDatabase, createPostgresDatabase, planOf, queriesDuring, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, signUp, startTestServer, type TestServer } from '../helpers/server';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey } from '../../src/auth/key-dir';
+import { generateKey } from '../../src/tokens/key-dir';
 import { privatePem } from '../helpers/keys';
 import { MAIN } from '../helpers/process';
 import { signUp } from '../helpers/server';

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Role } from '../../src/users/role';
+import { Role } from '../../src/graphql/types/enums';
 import { connectTo, createPostgresDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, signUp, type GraphQLResponse, type TestServer } from '../helpers/server';

@@ -13,7 +13,7 @@ import { SQLITE_VERSION_SQL, sqliteSessionCache } from '../../src/db/session-cac
 import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import type { SqliteDatabase } from '../../src/db/sqlite';
 import { CREDENTIALS_BY_EMAIL_SQL, FIRST_PAGE_SQL, NEXT_PAGE_SQL } from '../../src/db/users.store';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { planOf, queriesDuring } from '../helpers/database';
 import { signUp, startTestServer, type TestServer } from '../helpers/server';
 

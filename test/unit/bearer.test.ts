@@ -1,4 +1,4 @@
-import { readAccessToken } from '../../src/auth/bearer';
+import { readAccessToken } from '../../src/tokens/bearer';
 
 const TOKEN = 'aaa.bbb.ccc';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { canonicalIp, clientNetwork, createClientIpResolver } from '../../src/security/client-ip';
+import { canonicalIp, clientNetwork, createClientIpResolver } from '../../src/http/client-ip';
 
 function request(remoteAddress: string, forwardedFor?: string): IncomingMessage {
   return { socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } } as unknown as IncomingMessage;

@@ -1,4 +1,4 @@
-import { withoutVariableValue } from '../../src/errors';
+import { withoutVariableValue } from '../../src/graphql/errors';
 
 describe('withoutVariableValue', () => {
   it('keeps the variable, the path and a value-free reason', () => {

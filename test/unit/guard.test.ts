@@ -1,7 +1,7 @@
 import type { GraphQLError } from 'graphql';
-import { authorize } from '../../src/auth/guard';
-import type { Context } from '../../src/context';
-import { Role } from '../../src/users/role';
+import { authorize } from '../../src/graphql/guard';
+import type { Context } from '../../src/graphql/context';
+import { Role } from '../../src/graphql/types/enums';
 import type { UserRecord as Viewer } from '../../src/db/records';
 
 function check(context: Partial<Context>, roles: Role[]): true {

@@ -1,4 +1,4 @@
-import { hasDuplicateTopLevelKeys } from '../../src/auth/json-keys';
+import { hasDuplicateTopLevelKeys } from '../../src/tokens/json-keys';
 
 describe('hasDuplicateTopLevelKeys', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { jwkThumbprint, publicJwk } from '../../src/auth/jwk';
+import { jwkThumbprint, publicJwk } from '../../src/tokens/jwk';
 
 // RFC 7638 §3.1: the example RSA key and its SHA-256 thumbprint.
 const RFC7638_KEY = {

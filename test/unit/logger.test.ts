@@ -1,4 +1,4 @@
-import { serializeError, withoutSqlValues } from '../../src/logger';
+import { serializeError, withoutSqlValues } from '../../src/shared/logger';
 
 describe('withoutSqlValues', () => {
   it('replaces the literals of a statement with ?, quotes inside strings included', () => {

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jwkThumbprint } from '../../src/auth/jwk';
-import { activateKey, generateKey } from '../../src/auth/key-dir';
-import { loadKeySet } from '../../src/auth/signing-keys';
+import { jwkThumbprint } from '../../src/tokens/jwk';
+import { activateKey, generateKey } from '../../src/tokens/key-dir';
+import { loadKeySet } from '../../src/tokens/signing-keys';
 import { ConfigError, loadConfig } from '../../src/config';
 import { configErrorOf } from '../helpers/config-error';
 import { keyPair, privatePem, publicPem } from '../helpers/keys';

@@ -1,9 +1,9 @@
 // The cache of verified access tokens: a repeat skips the signature check, never the time checks,
 // and nothing that failed is remembered.
-import { createTokenService, type VerifyResult } from '../../src/auth/tokens';
-import { rememberVerified } from '../../src/auth/verified-tokens';
+import { createTokenService, type VerifyResult } from '../../src/tokens/access-tokens';
+import { rememberVerified } from '../../src/tokens/verified-tokens';
 import { loadConfig } from '../../src/config';
-import { Role } from '../../src/users/role';
+import { Role } from '../../src/graphql/types/enums';
 import { TestClock } from '../helpers/clock';
 
 const USER = { id: '6f1d3c1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', role: Role.USER };

@@ -1,7 +1,7 @@
 // The error vocabulary: every error a client can see has a stable `extensions.code`,
 // and where it helps a client decide what to do, a stable `extensions.reason`.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DatabaseUnavailableError } from './db/errors';
+import { DatabaseUnavailableError } from '../db/errors';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',

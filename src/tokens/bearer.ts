@@ -1,7 +1,7 @@
 // Where an access token is read from. Any other Authorization scheme is an invalid token,
 // never a silent anonymous request; so is a header sent twice.
-import { AuthReason } from '../errors';
-import { MAX_TOKEN_BYTES } from './tokens';
+import { AuthReason } from '../graphql/errors';
+import { MAX_TOKEN_BYTES } from './access-tokens';
 
 export type TokenLookup = { token: string } | { reason: typeof AuthReason.TOKEN_MISSING | typeof AuthReason.TOKEN_INVALID };
 

@@ -1,10 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { requestMeta } from '../auth/auth.resolver';
-import type { AuthService } from '../auth/auth.service';
-import { Guarded } from '../auth/guard';
+import { requestMeta } from './auth.resolver';
+import type { AuthService } from '../../auth/auth.service';
+import { Guarded } from '../guard';
 import type { Context } from '../context';
-import type { SessionService } from './session.service';
-import { SessionView, toSessionView } from './session.types';
+import type { SessionService } from '../../sessions/session.service';
+import { SessionView, toSessionView } from '../types/session.types';
 
 @Resolver()
 export class SessionResolver {

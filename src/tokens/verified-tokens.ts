@@ -3,9 +3,9 @@
 // change in between, so a repeat costs one Map lookup instead of an HMAC (or an RSA/ECDSA verify).
 // Only the time claims are checked again. Keys change only at a restart, which empties the cache.
 // A token that fails is never remembered; the cache holds at most `max` tokens, oldest out first.
-import type { Clock } from '../clock';
-import { AuthReason } from '../errors';
-import type { AccessClaims, VerifyResult } from './tokens';
+import type { Clock } from '../shared/clock';
+import { AuthReason } from '../graphql/errors';
+import type { AccessClaims, VerifyResult } from './access-tokens';
 
 export const VERIFIED_TOKENS_MAX = 10_000;
 

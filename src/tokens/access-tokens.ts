@@ -5,10 +5,10 @@
 // RS256 and ES256 by jsonwebtoken.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Clock } from '../clock';
+import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
-import { AuthReason } from '../errors';
-import { Role } from '../users/role';
+import { AuthReason } from '../graphql/errors';
+import { Role } from '../graphql/types/enums';
 import { hasDuplicateTopLevelKeys } from './json-keys';
 import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';
 

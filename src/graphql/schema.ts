@@ -2,15 +2,15 @@
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchemaSync, type ContainerType } from 'type-graphql';
-import { AuthResolver } from './auth/auth.resolver';
-import type { AuthService } from './auth/auth.service';
-import type { DeviceCookie } from './auth/device-cookie';
-import type { RefreshTransport } from './auth/refresh-transport';
-import { guardRootFields, withGuardDirectives } from './auth/guard';
-import { SessionResolver } from './sessions/session.resolver';
-import type { SessionService } from './sessions/session.service';
-import { UserResolver } from './users/user.resolver';
-import type { UserService } from './users/user.service';
+import { AuthResolver } from './resolvers/auth.resolver';
+import type { AuthService } from '../auth/auth.service';
+import type { DeviceCookie } from './device-cookie';
+import type { RefreshTransport } from './refresh-transport';
+import { guardRootFields, withGuardDirectives } from './guard';
+import { SessionResolver } from './resolvers/session.resolver';
+import type { SessionService } from '../sessions/session.service';
+import { UserResolver } from './resolvers/user.resolver';
+import type { UserService } from '../users/user.service';
 
 export interface SchemaServices {
   auth: AuthService;

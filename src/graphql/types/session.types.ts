@@ -1,7 +1,7 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { LogoutScope } from '../auth/auth.service';
-import type { SessionRecord } from '../db/records';
+import { LogoutScope } from '../../auth/auth.service';
+import type { SessionRecord } from '../../db/records';
 
 registerEnumType(LogoutScope, {
   name: 'LogoutScope',

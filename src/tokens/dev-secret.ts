@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../config';
-import { ensurePrivateDir, exposedSecretProblem } from '../private-files';
+import { ensurePrivateDir, exposedSecretProblem } from '../shared/private-files';
 
 export const DEV_SECRET_PATH = './data/dev-jwt-secret';
 

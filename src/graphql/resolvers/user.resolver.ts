@@ -1,10 +1,10 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
-import { Guarded } from '../auth/guard';
-import type { SessionService } from '../sessions/session.service';
-import { Role } from './role';
-import { DEFAULT_PAGE_SIZE, type UserService } from './user.service';
-import { PageInfo, toUserView, UserConnection, UserView } from './user.types';
+import { Guarded } from '../guard';
+import type { SessionService } from '../../sessions/session.service';
+import { Role } from '../types/enums';
+import { DEFAULT_PAGE_SIZE, type UserService } from '../../users/user.service';
+import { PageInfo, toUserView, UserConnection, UserView } from '../types/user.types';
 
 @Resolver()
 export class UserResolver {

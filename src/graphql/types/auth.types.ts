@@ -1,5 +1,5 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
-import { UserView } from '../users/user.types';
+import { UserView } from './user.types';
 
 @ObjectType()
 export class AuthPayload {

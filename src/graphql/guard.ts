@@ -15,9 +15,9 @@ import {
   type GraphQLField,
 } from 'graphql';
 import { Directive } from 'type-graphql';
-import type { Context } from '../context';
-import { AuthReason, forbidden, translateError, unauthenticated } from '../errors';
-import { Role } from '../users/role';
+import type { Context } from './context';
+import { AuthReason, forbidden, translateError, unauthenticated } from './errors';
+import { Role } from './types/enums';
 
 export const AUTHORIZED_DIRECTIVE = 'authorized';
 export const PUBLIC_DIRECTIVE = 'public';

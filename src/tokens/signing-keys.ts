@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, type Config, type KeySource } from '../config';
 import { jwkThumbprint, publicJwk, type AsymmetricAlgorithm, type JwtAlgorithm, type PublicJwk } from './jwk';
 import { activeKey, readKeyDir } from './key-dir';
-import { exposedSecretProblem } from '../private-files';
+import { exposedSecretProblem } from '../shared/private-files';
 import { algorithmForKey, KeyProblem, parsePrivateKeyPem } from './private-keys';
 
 export interface VerificationKey {

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Role } from './role';
-import type { UserRecord } from '../db/records';
+import { Role } from './enums';
+import type { UserRecord } from '../../db/records';
 
 /** What a viewer may see of a user. Built by `toUserView`, which decides whether the email is visible. */
 @ObjectType('User')

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { Role } from '../shared/role';
+import { Role } from '../../shared/role';
 
 export { Role };
 

@@ -9,7 +9,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jwkThumbprint, type AsymmetricAlgorithm } from './jwk';
-import { exposedSecretProblem } from '../private-files';
+import { exposedSecretProblem } from '../shared/private-files';
 import { algorithmForKey, KeyProblem, MIN_RSA_BITS, parsePrivateKeyPem } from './private-keys';
 
 export const ACTIVE_FILE = 'active';

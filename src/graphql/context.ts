@@ -1,10 +1,10 @@
 // The per-request context: built once per request, never mutated by resolvers.
-import { readAccessToken } from './auth/bearer';
-import type { Verifier } from './auth/verified-tokens';
-import type { UserRecord } from './db/records';
+import { readAccessToken } from '../tokens/bearer';
+import type { Verifier } from '../tokens/verified-tokens';
+import type { UserRecord } from '../db/records';
 import { translateError, type AuthReason as AuthReasonType } from './errors';
-import type { HttpExchange } from './http/cookies';
-import type { CurrentSession, SessionService } from './sessions/session.service';
+import type { HttpExchange } from '../shared/cookies';
+import type { CurrentSession, SessionService } from '../sessions/session.service';
 
 export interface Context {
   /** The authenticated user, read from the database for this request (its role is the one that counts). */

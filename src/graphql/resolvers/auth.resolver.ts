@@ -2,12 +2,12 @@ import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { AuthReason } from '../errors';
-import { toUserView } from '../users/user.types';
-import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from './auth.service';
-import { AuthPayload, LoginInput, SignupInput } from './auth.types';
-import { readDeviceToken, type DeviceCookie } from './device-cookie';
-import { Guarded, Public } from './guard';
-import type { RefreshTransport } from './refresh-transport';
+import { toUserView } from '../types/user.types';
+import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from '../../auth/auth.service';
+import { AuthPayload, LoginInput, SignupInput } from '../types/auth.types';
+import { readDeviceToken, type DeviceCookie } from '../device-cookie';
+import { Guarded, Public } from '../guard';
+import type { RefreshTransport } from '../refresh-transport';
 
 export function requestMeta({ requestId, clientIp, http }: Context): RequestMeta {
   return { requestId, clientIp, userAgent: http.header('user-agent'), deviceToken: readDeviceToken(http) };

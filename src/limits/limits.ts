@@ -12,11 +12,11 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { systemClock, type Clock } from '../clock';
+import { systemClock, type Clock } from '../shared/clock';
 import type { Config } from '../config';
-import { rateLimited } from '../errors';
-import type { Logger } from '../logger';
-import { clientNetwork } from './client-ip';
+import { rateLimited } from '../graphql/errors';
+import type { Logger } from '../shared/logger';
+import { clientNetwork } from '../http/client-ip';
 
 export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
 
