@@ -4,7 +4,7 @@
 const { generateKeyPairSync, randomBytes } = require('node:crypto');
 const { availableParallelism } = require('node:os');
 const { loadConfig } = require('../dist/config');
-const { createTokenService } = require('../dist/auth/tokens');
+const { createTokenService } = require('../dist/tokens/access-tokens');
 
 const TIMED_MS = Number(process.env.BENCH_JWT_MS ?? 400);
 const USER = { id: '6f1d3c1e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', role: 'USER' };

@@ -17,11 +17,11 @@ const bcrypt = require('bcryptjs');
 
 const root = resolve(__dirname, '..');
 const dist = (path) => require(join(root, 'dist', path));
-const { createTokenService } = dist('auth/tokens');
+const { createTokenService } = dist('tokens/access-tokens');
 const { readDatabase } = dist('config');
 const { openDatabase } = dist('db/database');
 const { toDate } = dist('db/sql');
-const { createLogger } = dist('logger');
+const { createLogger } = dist('shared/logger');
 const { Client } = require('pg');
 const { URL } = require('node:url');
 const { encodeCursor } = dist('users/cursor');
