@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { AuthService } from './auth/auth.service';
 import { DeviceCookie } from './graphql/device-cookie';
@@ -17,8 +16,8 @@ import { systemClock, type Clock } from './shared/clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './graphql/context';
 import { openDatabase, type Database } from './db/database';
-import { DatabaseUnavailableError } from './db/errors';
-import { ErrorCode, forProduction, maskError, withoutLibraryDetail } from './graphql/errors';
+import { databaseCauseOf, forProduction, maskError, withoutLibraryDetail } from './graphql/errors';
+import { ErrorCode } from './shared/errors';
 import { handleCors } from './http/cors';
 import { createGraphQLHandler, HttpError, sendHttpError, sendJson } from './http/graphql-handler';
 import { createPlayground, wantsPlayground } from './http/playground';
@@ -72,8 +71,8 @@ function errorReporting(logger: Logger): ApolloServerPlugin<Context> {
             if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
               logger.error({ requestId: contextValue?.requestId, err: error.originalError ?? error }, 'internal error');
             }
-            const cause = error.originalError instanceof GraphQLError ? error.originalError.originalError : error.originalError;
-            if (cause instanceof DatabaseUnavailableError) {
+            const cause = databaseCauseOf(error);
+            if (cause) {
               logger.warn({ requestId: contextValue?.requestId, dbCode: cause.code }, 'database unavailable: answered 503');
             }
           }

@@ -1,7 +1,6 @@
 // Signup, login, refresh, logout and password change: the rules that turn credentials into a session
 // and a token pair (a short access token and a rotating refresh token).
-import { GraphQLError } from 'graphql';
-import { AuthReason, badUserInput, ErrorCode, InputReason, unauthenticated } from '../graphql/errors';
+import { AuthReason, badUserInput, ErrorCode, InputReason, isDomainError, unauthenticated } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { AuthLimits, PasswordAttempt } from '../limits/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
@@ -91,7 +90,7 @@ export class AuthService {
     if (this.hasher.needsRehash(user.passwordHash)) {
       // The password was right: when the pool is too busy to re-hash, log in anyway and upgrade next time.
       const upgraded = await this.hasher.hash(input.password).catch((error: unknown) => {
-        if (error instanceof GraphQLError && error.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) return undefined;
+        if (isDomainError(error, ErrorCode.SERVICE_UNAVAILABLE)) return undefined;
         throw error;
       });
       if (upgraded) {
@@ -185,8 +184,8 @@ export class AuthService {
     try {
       return await check();
     } catch (error) {
-      if (error instanceof GraphQLError && error.extensions.code === ErrorCode.RATE_LIMITED) {
-        this.event('rate_limited', meta, { operation, retryAfter: error.extensions.retryAfter });
+      if (isDomainError(error, ErrorCode.RATE_LIMITED)) {
+        this.event('rate_limited', meta, { operation, retryAfter: error.retryAfter });
       }
       throw error;
     }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { Piscina } from 'piscina';
-import { serviceUnavailable } from '../graphql/errors';
+import { serviceUnavailable } from '../shared/errors';
 import type { HashTask } from './hash.worker';
 
 /** bcrypt reads at most 72 bytes of a password; longer ones are refused, never truncated silently. */

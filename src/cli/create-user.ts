@@ -2,8 +2,8 @@
 // The password is read from standard input (prompted without echo on a terminal), so scripts can pipe it.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { GraphQLError } from 'graphql';
 import { createPasswordHasher } from '../auth/passwords';
+import { DomainError } from '../shared/errors';
 import { systemClock } from '../shared/clock';
 import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';
 import { openDatabase } from '../db/database';
@@ -89,8 +89,8 @@ async function main(): Promise<void> {
     const user = await users.createUser({ email: values.email, name: values.name, password }, role);
     process.stdout.write(`Created ${role} ${user.email} (id ${user.publicId}) in ${describeDatabase(database)}\n`);
   } catch (error) {
-    if (error instanceof GraphQLError) {
-      const fields = (error.extensions.fields ?? {}) as Record<string, string>;
+    if (error instanceof DomainError) {
+      const fields = error.fields ?? {};
       const details = Object.entries(fields).map(([field, problem]) => `  ${field}: ${problem}`);
       fail([`Could not create the user: ${error.message}`, ...details].join('\n'));
     }

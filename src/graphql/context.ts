@@ -2,7 +2,8 @@
 import { readAccessToken } from '../tokens/bearer';
 import type { Verifier } from '../tokens/verified-tokens';
 import type { UserRecord } from '../db/records';
-import { translateError, type AuthReason as AuthReasonType } from './errors';
+import type { AuthReason as AuthReasonType } from '../shared/errors';
+import { translateError } from './errors';
 import type { HttpExchange } from '../shared/cookies';
 import type { CurrentSession, SessionService } from '../sessions/session.service';
 

@@ -1,128 +1,56 @@
-// The error vocabulary: every error a client can see has a stable `extensions.code`,
-// and where it helps a client decide what to do, a stable `extensions.reason`.
+// What a client sees of an error, decided in one place: a DomainError (shared/errors.ts) becomes a GraphQLError
+// with extensions.code, reason, fields and retryAfter, and the HTTP status (and Retry-After) that goes with
+// its code; a database that cannot answer becomes SERVICE_UNAVAILABLE; anything unexpected is masked.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DatabaseUnavailableError } from '../db/errors';
+import { DomainError, ErrorCode, serviceUnavailable } from '../shared/errors';
+import { Header } from '../shared/http-names';
 
-export const ErrorCode = {
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  RATE_LIMITED: 'RATE_LIMITED',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-} as const;
-
-/** Why a request has no authenticated user. */
-export const AuthReason = {
-  TOKEN_MISSING: 'TOKEN_MISSING',
-  TOKEN_INVALID: 'TOKEN_INVALID',
-  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
-  USER_NOT_FOUND: 'USER_NOT_FOUND',
-  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
-  /** The token's session was ended (logout, password change, reuse detection, an admin) or has expired. */
-  TOKEN_REVOKED: 'TOKEN_REVOKED',
-  REFRESH_TOKEN_MISSING: 'REFRESH_TOKEN_MISSING',
-  REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
-  REFRESH_TOKEN_EXPIRED: 'REFRESH_TOKEN_EXPIRED',
-  /** A refresh token was presented again after it had been rotated: the whole session is ended. */
-  REFRESH_TOKEN_REUSED: 'REFRESH_TOKEN_REUSED',
-} as const;
-export type AuthReason = (typeof AuthReason)[keyof typeof AuthReason];
-
-export const InputReason = {
-  EMAIL_TAKEN: 'EMAIL_TAKEN',
-  INVALID_CURSOR: 'INVALID_CURSOR',
-  INVALID_INPUT: 'INVALID_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  LAST_ADMIN: 'LAST_ADMIN',
-} as const;
-export type InputReason = (typeof InputReason)[keyof typeof InputReason];
-
-const AUTH_MESSAGES: Record<AuthReason, string> = {
-  TOKEN_MISSING: 'Authentication required: send an access token',
-  TOKEN_INVALID: 'The access token is invalid',
-  TOKEN_EXPIRED: 'The access token has expired',
-  USER_NOT_FOUND: 'The user of this access token no longer exists',
-  INVALID_CREDENTIALS: 'Invalid combination of email and password',
-  TOKEN_REVOKED: 'The session of this token has ended: log in again',
-  REFRESH_TOKEN_MISSING: 'No refresh token: pass one, or send the refresh cookie',
-  REFRESH_TOKEN_INVALID: 'The refresh token is invalid',
-  REFRESH_TOKEN_EXPIRED: 'The refresh token has expired: log in again',
-  REFRESH_TOKEN_REUSED: 'This refresh token was already used: the session has been ended, log in again',
+/** The HTTP status of each code that has its own; the rest answer 200 (GraphQL's default), or 400 before execution. */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };
-
-export function unauthenticated(reason: AuthReason): GraphQLError {
-  return new GraphQLError(AUTH_MESSAGES[reason], {
-    extensions: { code: ErrorCode.UNAUTHENTICATED, reason, http: { status: 401 } },
-  });
-}
-
-export const ForbiddenReason = {
-  /** A cookie-authenticated call from an origin outside CORS_ORIGINS (or with none): a possible CSRF. */
-  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
-} as const;
-export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
-
-export function forbidden(reason?: ForbiddenReason): GraphQLError {
-  const message = reason === ForbiddenReason.ORIGIN_NOT_ALLOWED ? 'This origin may not use the refresh cookie' : 'You do not have permission to do this';
-  return new GraphQLError(message, {
-    extensions: { code: ErrorCode.FORBIDDEN, ...(reason ? { reason } : {}), http: { status: 403 } },
-  });
-}
-
-/** Too busy to take this request now (HTTP 503); the client may retry after `retryAfter` seconds. */
-export function serviceUnavailable(retryAfterSeconds: number): GraphQLError {
-  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new GraphQLError('The server is busy; retry later', {
-    extensions: {
-      code: ErrorCode.SERVICE_UNAVAILABLE,
-      retryAfter,
-      http: { status: 503, headers: new Map([['retry-after', String(retryAfter)]]) },
-    },
-  });
-}
 
 /** How long a client is asked to wait while the database cannot answer. */
 export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
-/**
- * A database that cannot answer now (down, restarting, full, locked) is a 503 with Retry-After, never a
- * 500; the driver's code stays on the error for the log (errorReporting in app.ts), not in the response.
- */
-export function databaseUnavailable(error: DatabaseUnavailableError): GraphQLError {
-  const retryAfter = DATABASE_RETRY_AFTER_SECONDS;
-  return new GraphQLError('The database is unavailable; retry later', {
+export function toGraphQLError(error: DomainError): GraphQLError {
+  const status = HTTP_STATUS[error.code];
+  const retryHeader = error.retryAfter === undefined ? undefined : new Map([[Header.RETRY_AFTER, String(error.retryAfter)]]);
+  return new GraphQLError(error.message, {
     originalError: error,
     extensions: {
-      code: ErrorCode.SERVICE_UNAVAILABLE,
-      retryAfter,
-      http: { status: 503, headers: new Map([['retry-after', String(retryAfter)]]) },
+      code: error.code,
+      ...(error.reason ? { reason: error.reason } : {}),
+      ...(error.fields ? { fields: error.fields } : {}),
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      ...(status ? { http: { status, ...(retryHeader ? { headers: retryHeader } : {}) } } : {}),
     },
   });
 }
 
-/** The error a client should see for `error` thrown below the GraphQL edge: known storage failures translated, the rest as they are. */
+/**
+ * The error a client should see for `error` thrown below the GraphQL edge: a domain error translated, a database
+ * that cannot answer as a 503 (its driver code kept, as the cause, for the log — never in the response), and
+ * anything else as it is (masked later, unless it is a GraphQLError of the edge's own).
+ */
 export function translateError(error: unknown): unknown {
-  return error instanceof DatabaseUnavailableError ? databaseUnavailable(error) : error;
+  if (error instanceof DomainError) return toGraphQLError(error);
+  if (error instanceof DatabaseUnavailableError) {
+    const unavailable = serviceUnavailable(DATABASE_RETRY_AFTER_SECONDS, 'The database is unavailable; retry later');
+    return toGraphQLError(Object.assign(unavailable, { cause: error }));
+  }
+  return error;
 }
 
-/** Invalid input. `fields` maps an input field name to what is wrong with it. */
-export function badUserInput(message: string, reason: InputReason, fields?: Record<string, string>): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: ErrorCode.BAD_USER_INPUT, reason, ...(fields ? { fields } : {}) },
-  });
-}
-
-/** Too many attempts: retry after `retryAfterSeconds`. Sent as HTTP 429 with a Retry-After header. */
-export function rateLimited(retryAfterSeconds: number): GraphQLError {
-  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new GraphQLError(`Too many attempts: try again in ${retryAfter} s`, {
-    extensions: {
-      code: ErrorCode.RATE_LIMITED,
-      retryAfter,
-      http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
-    },
-  });
+/** The database failure behind an error the edge answered with, if any: for the log. */
+export function databaseCauseOf(error: GraphQLError): DatabaseUnavailableError | undefined {
+  const domain = error.originalError instanceof GraphQLError ? error.originalError.originalError : error.originalError;
+  const cause = domain instanceof DomainError ? domain.cause : domain;
+  return cause instanceof DatabaseUnavailableError ? cause : undefined;
 }
 
 const PERSISTED_QUERIES_OFF = 'Persisted queries are not supported: send the query text';

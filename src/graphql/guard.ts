@@ -16,7 +16,8 @@ import {
 } from 'graphql';
 import { Directive } from 'type-graphql';
 import type { Context } from './context';
-import { AuthReason, forbidden, translateError, unauthenticated } from './errors';
+import { AuthReason, forbidden, unauthenticated } from '../shared/errors';
+import { toGraphQLError, translateError } from './errors';
 import { Role } from './types/enums';
 
 export const AUTHORIZED_DIRECTIVE = 'authorized';
@@ -24,8 +25,8 @@ export const PUBLIC_DIRECTIVE = 'public';
 
 /** Pure: may this context call a field that needs `roles` (none: any user)? Throws the error the client should see. */
 export function authorize(context: Partial<Context>, roles: readonly Role[]): void {
-  if (!context.user) throw unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING);
-  if (roles.length > 0 && !roles.includes(context.user.role)) throw forbidden();
+  if (!context.user) throw toGraphQLError(unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING));
+  if (roles.length > 0 && !roles.includes(context.user.role)) throw toGraphQLError(forbidden());
 }
 
 type FieldDecorator = MethodDecorator & PropertyDecorator;

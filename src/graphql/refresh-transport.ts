@@ -7,7 +7,7 @@
 // header listed in CORS_ORIGINS. Browsers always send Origin on POST, so a forged cross-site form or
 // fetch is refused even if the cookie rides along.
 import type { Config } from '../config';
-import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from './errors';
+import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../shared/errors';
 import { readCookie, serializeCookie, type HttpExchange } from '../shared/cookies';
 import type { IssuedRefresh } from '../sessions/session.service';
 

@@ -14,7 +14,7 @@ import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { systemClock, type Clock } from '../shared/clock';
 import type { Config } from '../config';
-import { rateLimited } from '../graphql/errors';
+import { rateLimited } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { clientNetwork } from '../http/client-ip';
 

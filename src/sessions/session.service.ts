@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import type { NewSession, NewUser, SessionRecord, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
 import type { UserStore } from '../db/users.store';
-import { AuthReason, badUserInput, InputReason } from '../graphql/errors';
+import { AuthReason, badUserInput, InputReason } from '../shared/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { rethrowEmailTaken } from '../users/user.service';

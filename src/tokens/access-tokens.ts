@@ -7,7 +7,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
-import { AuthReason } from '../graphql/errors';
+import { AuthReason } from '../shared/errors';
 import { Role } from '../graphql/types/enums';
 import { hasDuplicateTopLevelKeys } from './json-keys';
 import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';

@@ -1,6 +1,6 @@
 // Where an access token is read from. Any other Authorization scheme is an invalid token,
 // never a silent anonymous request; so is a header sent twice.
-import { AuthReason } from '../graphql/errors';
+import { AuthReason } from '../shared/errors';
 import { MAX_TOKEN_BYTES } from './access-tokens';
 
 export type TokenLookup = { token: string } | { reason: typeof AuthReason.TOKEN_MISSING | typeof AuthReason.TOKEN_INVALID };

@@ -4,7 +4,7 @@
 // Only the time claims are checked again. Keys change only at a restart, which empties the cache.
 // A token that fails is never remembered; the cache holds at most `max` tokens, oldest out first.
 import type { Clock } from '../shared/clock';
-import { AuthReason } from '../graphql/errors';
+import { AuthReason } from '../shared/errors';
 import type { AccessClaims, VerifyResult } from './access-tokens';
 
 export const VERIFIED_TOKENS_MAX = 10_000;

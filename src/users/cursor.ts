@@ -1,6 +1,6 @@
 // Opaque cursors for keyset pagination over (createdAt, publicId).
 // The encoding is an implementation detail: clients must pass cursors back unchanged.
-import { badUserInput, InputReason } from '../graphql/errors';
+import { badUserInput, InputReason } from '../shared/errors';
 
 export interface UserCursor {
   createdAt: Date;

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock';
 import { UniqueViolationError } from '../db/errors';
 import type { Credentials, NewUser, UserRecord } from '../db/records';
 import type { UserStore } from '../db/users.store';
-import { badUserInput, InputReason } from '../graphql/errors';
+import { badUserInput, InputReason } from '../shared/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { decodeCursor, encodeCursor } from './cursor';

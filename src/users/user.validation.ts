@@ -1,6 +1,6 @@
 // Input rules for users, shared by signup and the user:create command. Pure functions.
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../auth/passwords';
-import { badUserInput, InputReason } from '../graphql/errors';
+import { badUserInput, InputReason } from '../shared/errors';
 
 export const MAX_EMAIL_CHARS = 254;
 export const MAX_NAME_CHARS = 100;

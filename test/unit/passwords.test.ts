@@ -1,6 +1,7 @@
 // The password hasher: a pool of worker threads running bcryptjs, with a bounded queue.
 import bcrypt from 'bcryptjs';
-import { GraphQLError } from 'graphql';
+import { toGraphQLError } from '../../src/graphql/errors';
+import { DomainError } from '../../src/shared/errors';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createPasswordHasher, HASH_WORKER_NICE, type PasswordHasher } from '../../src/auth/passwords';
 
@@ -72,12 +73,11 @@ describe('password hasher', () => {
     expect(accepted).toHaveLength(3);
     expect(refused).toHaveLength(3);
     for (const error of refused) {
-      expect(error).toBeInstanceOf(GraphQLError);
-      const { extensions } = error as GraphQLError;
-      expect(extensions.code).toBe('SERVICE_UNAVAILABLE');
-      expect(extensions.retryAfter).toEqual(expect.any(Number));
-      expect(extensions.retryAfter).toBeGreaterThanOrEqual(1);
-      expect((extensions.http as { status: number }).status).toBe(503);
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(Number) });
+      expect((error as DomainError).retryAfter).toBeGreaterThanOrEqual(1);
+      // As the client sees it: HTTP 503.
+      expect((toGraphQLError(error as DomainError).extensions.http as { status: number }).status).toBe(503);
     }
     // Once the queue drains, work is accepted again.
     expect(await pool.verify('correct horse', await pool.hash('correct horse'))).toBe(true);

@@ -1,4 +1,4 @@
-import type { GraphQLError } from 'graphql';
+import { DomainError } from '../../src/shared/errors';
 import { validateNewUser } from '../../src/users/user.validation';
 
 const valid = { name: 'Ada', email: 'ada@example.com', password: 'correct horse' };
@@ -7,9 +7,9 @@ function fieldsOf(input: typeof valid): Record<string, string> {
   try {
     validateNewUser(input);
   } catch (error) {
-    const extensions = (error as GraphQLError).extensions;
-    expect(extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_INPUT' });
-    return extensions.fields as Record<string, string>;
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_INPUT' });
+    return { ...(error as DomainError).fields };
   }
   throw new Error('expected BAD_USER_INPUT');
 }

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
-import { AuthReason } from '../errors';
+import { AuthReason, DomainError } from '../../shared/errors';
 import { toUserView } from '../types/user.types';
 import { LogoutScope, type AuthResult, type AuthService, type RequestMeta } from '../../auth/auth.service';
 import { AuthPayload, LoginInput, SignupInput } from '../types/auth.types';
@@ -65,7 +64,7 @@ export class AuthResolver {
       return this.payload(await this.auth.refresh(presented, requestMeta(context)), context);
     } catch (error) {
       // A dead cookie is of no further use to the browser; a live one must survive a 429 or a 503.
-      const dead = error instanceof GraphQLError && DEAD_REFRESH_TOKEN.has(error.extensions.reason);
+      const dead = error instanceof DomainError && DEAD_REFRESH_TOKEN.has(error.reason);
       if (dead && (token === null || token === undefined)) this.transport.clear(context.http);
       throw error;
     }
