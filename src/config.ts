@@ -2,10 +2,16 @@
 // A bad value stops start-up with a message naming the variable.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { ASYMMETRIC_ALGORITHMS, JWT_ALGORITHMS, type JwtAlgorithm } from './tokens/jwk';
+import type { LogLevel } from './shared/logger';
+
+export type { LogLevel };
 
 export type NodeEnv = 'development' | 'production' | 'test';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** The algorithms a token can be signed with (JWT_ALGORITHM). Each key has exactly one. */
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256'];
+export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
+export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['RS256', 'ES256'];
 
 export interface Config {
   readonly nodeEnv: NodeEnv;

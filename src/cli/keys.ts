@@ -5,7 +5,7 @@
 // The server reads it at start-up: restart it after generate or rotate.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../tokens/jwk';
+import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../config';
 import { activateKey, DEFAULT_KEYS_DIR, generateKey, readKeyDir } from '../tokens/key-dir';
 import { KeyProblem } from '../tokens/private-keys';
 import { ConfigError, readAccessTtl, readClockTolerance } from '../config';

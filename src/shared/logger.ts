@@ -1,7 +1,8 @@
 // Structured logs: one JSON line per event. Never log passwords, hashes or tokens;
 // the redact list and the error serializer are a second line of defence, not the first.
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from '../config';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export type { Logger };
 

@@ -1,11 +1,7 @@
 // JSON Web Keys: the RFC 7638 thumbprint we use as `kid`, and the public JWK we publish.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { AsymmetricAlgorithm } from '../config';
 
-/** The algorithms a token can be signed with. Each key has exactly one. */
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
-export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256'];
-export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
-export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['RS256', 'ES256'];
 
 /** RFC 7638 §3.2: the required members of each key type, in lexicographic order. */
 const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {

@@ -8,7 +8,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jwkThumbprint, type AsymmetricAlgorithm } from './jwk';
+import type { AsymmetricAlgorithm } from '../config';
+import { jwkThumbprint } from './jwk';
 import { exposedSecretProblem } from '../shared/private-files';
 import { algorithmForKey, KeyProblem, MIN_RSA_BITS, parsePrivateKeyPem } from './private-keys';
 

@@ -1,7 +1,7 @@
 // Turn PEM text into a private KeyObject and decide which algorithm it signs with.
 // Messages say what is wrong with a key, never what is in it.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import type { AsymmetricAlgorithm } from './jwk';
+import type { AsymmetricAlgorithm } from '../config';
 
 export const MIN_RSA_BITS = 2048;
 

@@ -3,7 +3,8 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Config, type KeySource } from '../config';
-import { jwkThumbprint, publicJwk, type AsymmetricAlgorithm, type JwtAlgorithm, type PublicJwk } from './jwk';
+import type { AsymmetricAlgorithm, JwtAlgorithm } from '../config';
+import { jwkThumbprint, publicJwk, type PublicJwk } from './jwk';
 import { activeKey, readKeyDir } from './key-dir';
 import { exposedSecretProblem } from '../shared/private-files';
 import { algorithmForKey, KeyProblem, parsePrivateKeyPem } from './private-keys';
