@@ -4,8 +4,13 @@ import type { Verifier } from '../tokens/verified-tokens';
 import type { UserRecord } from '../db/records';
 import type { AuthReason as AuthReasonType } from '../shared/errors';
 import { translateError } from './errors';
-import type { HttpExchange } from '../shared/cookies';
 import type { CurrentSession, SessionService } from '../sessions/session.service';
+
+/** What a resolver may see of and do to the HTTP exchange: read a request header, add a Set-Cookie. */
+export interface HttpExchange {
+  header(name: string): string | undefined;
+  setCookie(cookie: string): void;
+}
 
 export interface Context {
   /** The authenticated user, read from the database for this request (its role is the one that counts). */

@@ -1,7 +1,8 @@
 // The device token travels in its own HttpOnly cookie, in every mode (not only AUTH_COOKIE_MODE): browsers
 // keep it without any code in the page. Clients without a cookie jar are limited per network instead.
 import type { Config } from '../config';
-import { readCookie, serializeCookie, type HttpExchange } from '../shared/cookies';
+import { readCookie, serializeCookie } from '../shared/cookies';
+import type { HttpExchange } from './context';
 import type { IssuedDevice } from '../auth/device-tokens';
 
 export const DEVICE_COOKIE = 'device_token';

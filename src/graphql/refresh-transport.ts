@@ -8,7 +8,8 @@
 // fetch is refused even if the cookie rides along.
 import type { Config } from '../config';
 import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../shared/errors';
-import { readCookie, serializeCookie, type HttpExchange } from '../shared/cookies';
+import { readCookie, serializeCookie } from '../shared/cookies';
+import type { HttpExchange } from './context';
 import type { IssuedRefresh } from '../sessions/session.service';
 
 export const REFRESH_COOKIE = 'refresh_token';

@@ -1,7 +1,7 @@
 // Apollo Server on plain node:http: no framework between the socket and GraphQL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
-import type { HttpExchange } from '../shared/cookies';
+import type { HttpExchange } from '../graphql/context';
 
 /** Requests with a larger body are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;

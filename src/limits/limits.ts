@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import type { Config } from '../config';
 import { rateLimited } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { clientNetwork } from '../http/client-ip';
+import { clientNetwork } from '../shared/ip';
 
 export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
 

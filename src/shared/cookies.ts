@@ -1,11 +1,5 @@
 // Just enough of RFC 6265 for one cookie: read it from a Cookie header, write Set-Cookie values.
 
-/** What a resolver may see of and do to the HTTP exchange: read a request header, add a Set-Cookie. */
-export interface HttpExchange {
-  header(name: string): string | undefined;
-  setCookie(cookie: string): void;
-}
-
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {

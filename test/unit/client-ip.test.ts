@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { canonicalIp, clientNetwork, createClientIpResolver } from '../../src/http/client-ip';
+import { createClientIpResolver } from '../../src/http/client-ip';
+import { canonicalIp, clientNetwork } from '../../src/shared/ip';
 
 function request(remoteAddress: string, forwardedFor?: string): IncomingMessage {
   return { socket: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } } as unknown as IncomingMessage;
