@@ -8,7 +8,7 @@ import { systemClock } from '../shared/clock';
 import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';
 import { openDatabase } from '../db/database';
 import { createLogger } from '../shared/logger';
-import { Role } from '../graphql/types/enums';
+import { Role } from '../shared/role';
 import { UserService } from '../users/user.service';
 
 const USAGE = 'Usage: npm run user:create -- --email <email> --name <name> [--admin]  (password on standard input)';

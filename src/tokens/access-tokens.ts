@@ -8,7 +8,7 @@ import jwt from 'jsonwebtoken';
 import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import { AuthReason } from '../shared/errors';
-import { Role } from '../graphql/types/enums';
+import { Role } from '../shared/role';
 import { hasDuplicateTopLevelKeys } from './json-keys';
 import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';
 

@@ -5,7 +5,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/shared/logger';
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import { TestClock } from './clock';
 import { assertTestDatabase, createPostgresDatabase, onPostgres } from './database';
 

@@ -10,7 +10,7 @@ import {
 } from '../../src/client/graphql';
 import { SQLITE_VERSION_SQL } from '../../src/db/session-cache';
 import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import { onPostgres, queriesDuring } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, LogCapture, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';

@@ -1,6 +1,6 @@
 // How the context reads and judges access tokens, end to end over HTTP.
 import { createHmac } from 'node:crypto';
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import { decodePayload, forgeToken } from '../helpers/jwt';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 

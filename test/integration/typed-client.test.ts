@@ -1,6 +1,6 @@
 // The generated typed documents drive a live server end to end; tsc checks this file against the generated types.
 import { LoginDocument, MeDocument, SetUserRoleDocument, SignupDocument, UsersDocument } from '../../src/client/graphql';
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import { signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
 
 let server: TestServer;

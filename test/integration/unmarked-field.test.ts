@@ -2,7 +2,7 @@
 import { graphql } from 'graphql';
 import { buildSchemaSync, Query, Resolver } from 'type-graphql';
 import { guardRootFields } from '../../src/graphql/guard';
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import type { UserRecord } from '../../src/db/records';
 
 @Resolver()

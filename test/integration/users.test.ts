@@ -1,5 +1,5 @@
 // users (keyset pagination, email visibility) and setUserRole, over HTTP.
-import { Role } from '../../src/graphql/types/enums';
+import { Role } from '../../src/shared/role';
 import { errorOf, logIn, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 
 const USERS = `query($first: Int, $after: String) {

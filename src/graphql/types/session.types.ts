@@ -1,17 +1,6 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { LogoutScope } from '../../auth/auth.service';
+import { Field, ID, ObjectType } from 'type-graphql';
 import type { SessionRecord } from '../../db/records';
-
-registerEnumType(LogoutScope, {
-  name: 'LogoutScope',
-  description: 'Which sessions logout ends.',
-  valuesConfig: {
-    LOCAL: { description: 'This session.' },
-    OTHERS: { description: 'Every other session of the user.' },
-    GLOBAL: { description: 'Every session of the user, this one included.' },
-  },
-});
 
 @ObjectType('Session', { description: 'A login: opened by signup or login, kept alive by refreshToken.' })
 export class SessionView {
