@@ -25,7 +25,7 @@ const { createLogger } = dist('shared/logger');
 const { Client } = require('pg');
 const { URL } = require('node:url');
 const { encodeCursor } = dist('users/cursor');
-const { HASH_WORKER_NICE } = dist('auth/passwords');
+const { HASH_WORKER_NICE } = dist('passwords/passwords');
 
 const smoke = process.argv.includes('--smoke');
 const S = smoke

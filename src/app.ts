@@ -7,11 +7,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { AuthService } from './auth/auth.service';
 import { DeviceCookie } from './graphql/device-cookie';
 import { createDeviceTokens } from './auth/device-tokens';
-import { createPasswordHasher, type PasswordHasher } from './auth/passwords';
+import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
 import { RefreshTransport } from './graphql/refresh-transport';
 import { loadKeySet, type KeySet } from './tokens/signing-keys';
 import { createTokenService } from './tokens/access-tokens';
-import { rememberVerified } from './tokens/verified-tokens';
+import { createTokenChecker } from './tokens/token-check';
 import { systemClock, type Clock } from './shared/clock';
 import type { Config } from './config';
 import { buildContext, type Context } from './graphql/context';
@@ -104,14 +104,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
   const tokens = createTokenService(config.jwt, clock, keys);
-  const verify = rememberVerified(tokens.verifyAccessToken, clock, config.jwt.clockToleranceSeconds);
+  const checkToken = createTokenChecker(tokens, clock, config.jwt.clockToleranceSeconds);
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const users = new UserService(hasher, clock, db.users);
   const limits = await createAuthLimits(config.limits, logger.child({ component: 'limits' }), clock);
   // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
   const rotation = createRotationKey(keyMaterial);
-  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, db.users);
+  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users);
   const devices = createDeviceTokens(keyMaterial, clock);
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, logger.child({ component: 'auth' }));
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
@@ -153,7 +153,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const handleGraphQL = createGraphQLHandler(apollo, (req, requestId, http) =>
     // headersDistinct: req.headers keeps only the first of two Authorization headers.
-    buildContext({ verify, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
+    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
 
   const playground = config.playground ? createPlayground(GRAPHQL_PATH) : undefined;

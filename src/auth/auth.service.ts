@@ -5,11 +5,12 @@ import type { Logger } from '../shared/logger';
 import type { AuthLimits, PasswordAttempt } from '../limits/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
 import type { UserRecord as Viewer } from '../db/records';
+import type { Role } from '../shared/role';
 import type { CurrentSession, IssuedRefresh, SessionService } from '../sessions/session.service';
-import type { UserService } from '../users/user.service';
+import { rethrowEmailTaken, type UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
 import type { DeviceTokens, IssuedDevice } from './device-tokens';
-import type { PasswordHasher } from './passwords';
+import type { PasswordHasher } from '../passwords/passwords';
 import type { IssuedToken, TokenService } from '../tokens/access-tokens';
 
 export interface AuthResult {
@@ -54,7 +55,9 @@ export class AuthService {
   async signup(input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
     const newUser = await this.users.prepareNewUser(input);
-    const { user, session, refresh } = await this.sessions.openForNewUser(newUser, { ip: meta.clientIp, userAgent: meta.userAgent });
+    const { user, session, refresh } = await this.sessions
+      .openForNewUser(newUser, { ip: meta.clientIp, userAgent: meta.userAgent })
+      .catch(rethrowEmailTaken);
     const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
     this.event('signup', meta, { userId: user.publicId, sessionId: session.publicId });
     // Whoever chose the password knows it: this client is trusted like after a login.
@@ -162,6 +165,23 @@ export class AuthService {
     const result = await this.openSession(user, meta);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
     return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
+  }
+
+  /**
+   * ADMIN: give a user a role. The change ends the user's sessions: a demoted user logs in again with the
+   * role they now have, and a promoted one gets it from a fresh login, not from a session opened before.
+   */
+  async setUserRole(admin: Viewer, targetId: string, role: Role, meta: RequestMeta): Promise<Viewer> {
+    const target = await this.users.setRole(targetId, role);
+    const ended = await this.sessions.revokeAllOf(target);
+    this.event('user.role_changed', meta, { userId: admin.publicId, targetId: target.publicId, role, sessionsEnded: ended });
+    return target;
+  }
+
+  /** ADMIN: delete a user; their sessions and refresh tokens go with them. The last ADMIN stays. */
+  async deleteUser(admin: Viewer, targetId: string, meta: RequestMeta): Promise<void> {
+    const target = await this.users.deleteUser(targetId);
+    this.event('user.deleted', meta, { userId: admin.publicId, targetId: target.publicId });
   }
 
   async revokeSession(viewer: Viewer, sessionId: string, meta: RequestMeta): Promise<boolean> {

@@ -2,7 +2,7 @@
 // The password is read from standard input (prompted without echo on a terminal), so scripts can pipe it.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { createPasswordHasher } from '../auth/passwords';
+import { createPasswordHasher } from '../passwords/passwords';
 import { DomainError } from '../shared/errors';
 import { systemClock } from '../shared/clock';
 import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';

@@ -1,8 +1,10 @@
 // The per-request context: built once per request, never mutated by resolvers.
-import { readAccessToken } from '../tokens/bearer';
-import type { Verifier } from '../tokens/verified-tokens';
+import type { RequestHeaders, TokenChecker } from '../tokens/token-check';
 import type { UserRecord } from '../db/records';
+import type { RequestMeta } from '../auth/auth.service';
 import type { AuthReason as AuthReasonType } from '../shared/errors';
+import { Header } from '../shared/http-names';
+import { readDeviceToken } from './device-cookie';
 import { translateError } from './errors';
 import type { CurrentSession, SessionService } from '../sessions/session.service';
 
@@ -26,8 +28,13 @@ export interface Context {
   http: HttpExchange;
 }
 
+/** Who is asking, as the services want it: for rate limits, the session record and the audit log. */
+export function requestMeta({ requestId, clientIp, http }: Pick<Context, 'requestId' | 'clientIp' | 'http'>): RequestMeta {
+  return { requestId, clientIp, userAgent: http.header(Header.USER_AGENT), deviceToken: readDeviceToken(http) };
+}
+
 export interface ContextDeps {
-  verify: Verifier;
+  checkToken: TokenChecker;
   sessions: SessionService;
 }
 
@@ -48,21 +55,16 @@ class RequestContext implements Context {
 }
 
 /**
- * Read and verify the token, and read its session with its user (one statement, or its kept answer).
- * Never throws for a bad token: the reason is recorded for the guard.
+ * Who is calling: the token read and verified (tokens/token-check.ts), then its session read with its user
+ * (one statement, or its kept answer). Never throws for a bad token: the reason is recorded for the guard.
  */
 export async function buildContext(
   deps: ContextDeps,
-  headers: NodeJS.Dict<string | string[]>,
+  headers: RequestHeaders,
   request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
   const context = new RequestContext(request.requestId, request.clientIp, request.http);
-  const lookup = readAccessToken(headers);
-  if ('reason' in lookup) {
-    context.authFailure = lookup.reason;
-    return context;
-  }
-  const verified = deps.verify(lookup.token);
+  const verified = deps.checkToken(headers);
   if (!verified.ok) {
     context.authFailure = verified.reason;
     return context;

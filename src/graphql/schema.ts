@@ -26,7 +26,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
     services
       ? [
           [AuthResolver, new AuthResolver(services.auth, services.refreshTransport, services.deviceCookie)],
-          [UserResolver, new UserResolver(services.users, services.sessions)],
+          [UserResolver, new UserResolver(services.users, services.auth)],
           [SessionResolver, new SessionResolver(services.sessions, services.auth)],
         ]
       : [],

@@ -6,11 +6,9 @@ import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import type { NewSession, NewUser, SessionRecord, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
-import type { UserStore } from '../db/users.store';
 import { AuthReason, badUserInput, InputReason } from '../shared/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
-import { rethrowEmailTaken } from '../users/user.service';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
 
 const MAX_USER_AGENT_CHARS = 512;
@@ -47,6 +45,11 @@ export type Rotation =
 
 export type SessionCheck = { ok: true; user: UserRecord; session: CurrentSession } | { ok: false; reason: AuthReason };
 
+/** Whether a user still exists: how the per-request check tells a deleted user from an ended session. */
+export interface UserExistence {
+  userExists(publicId: string): Promise<boolean>;
+}
+
 export interface ClientMeta {
   ip: string;
   userAgent?: string;
@@ -63,7 +66,7 @@ export class SessionService {
     private readonly rotation: RotationKey,
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
-    private readonly users: UserStore,
+    private readonly users: UserExistence,
   ) {}
 
   private now(): Date {
@@ -85,10 +88,13 @@ export class SessionService {
     return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
   }
 
-  /** Signup: store the new user with their first session and its refresh token, in one transaction. */
+  /**
+   * Signup: store the new user with their first session and its refresh token, in one transaction.
+   * UniqueViolationError when the email is taken (the users module says what that means).
+   */
   async openForNewUser(newUser: NewUser, client: ClientMeta): Promise<OpenedSession & { user: UserRecord }> {
     const { row, token, publicId, expiresAt } = this.newSession(client);
-    const { user, sessionId } = await this.sessions.openForNewUser(newUser, row).catch(rethrowEmailTaken);
+    const { user, sessionId } = await this.sessions.openForNewUser(newUser, row);
     return { user, session: { id: sessionId, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
   }
 
@@ -163,7 +169,7 @@ export class SessionService {
   async check(claims: AccessClaims): Promise<SessionCheck> {
     const found = await this.sessions.findWithUser(claims.sid);
     if (!found) {
-      const userExists = await this.users.existsByPublicId(claims.sub);
+      const userExists = await this.users.userExists(claims.sub);
       return { ok: false, reason: userExists ? AuthReason.TOKEN_REVOKED : AuthReason.USER_NOT_FOUND };
     }
     const { session, user } = found;

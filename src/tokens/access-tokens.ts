@@ -1,19 +1,19 @@
 // Sign and verify access tokens. Keys are built once, when the service is made:
 // jsonwebtoken given a plain string secret re-parses it on every call (~50x slower).
 // The token's kid picks the key from an in-memory map, and that key verifies with its own algorithm only.
-// HS256 is verified by hand (one HMAC; jsonwebtoken spends ~4x that on decoding and option checks),
-// RS256 and ES256 by jsonwebtoken.
+// The signature is checked by hand for HS256 (one HMAC; jsonwebtoken spends ~4x that on decoding and option
+// checks) and by jsonwebtoken for RS256 and ES256; after it, both paths check the payload the same way
+// (checkPayload): the time rules (time-rules.ts), iss and aud, and the shape of our claims.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import { AuthReason } from '../shared/errors';
+import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { hasDuplicateTopLevelKeys } from './json-keys';
+import { timeProblem } from './time-rules';
 import { loadKeySet, type KeySet, type VerificationKey } from './signing-keys';
-
-/** Tokens longer than this are rejected before any parsing. */
-export const MAX_TOKEN_BYTES = 8 * 1024;
 
 export interface AccessClaims {
   sub: string;
@@ -36,7 +36,6 @@ export interface IssuedToken {
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: AuthReason };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: AuthReason.TOKEN_INVALID });
 
@@ -140,17 +139,16 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
     return { token, expiresIn: settings.accessTtlSeconds, claims };
   }
 
+  /** `token` as read from a request (bearer.ts: its size already checked there, once). */
   function verifyAccessToken(token: string): VerifyResult {
-    if (token.length > MAX_TOKEN_BYTES) return INVALID;
     const match = keyFor(token);
     if (!match) return INVALID;
     return match.key.alg === 'HS256' ? verifyHmac(token, match) : verifyAsymmetric(token, match.key);
   }
 
   /**
-   * HS256 by hand, with jsonwebtoken's rules: exactly three segments, exactly this algorithm, the
-   * signature checked (constant time, canonical encoding only) before anything in the payload is
-   * trusted, nbf and exp with the clock tolerance, iss and aud.
+   * HS256 by hand, with jsonwebtoken's rules: exactly three segments, exactly this algorithm, and the
+   * signature checked (constant time, canonical encoding only) before anything in the payload is trusted.
    */
   function verifyHmac(token: string, { key, header }: KeyMatch): VerifyResult {
     const first = token.indexOf('.');
@@ -160,35 +158,30 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
     const given = Buffer.from(token.slice(second + 1), 'latin1');
     const expected = Buffer.from(createHmac('sha256', key.key).update(token.slice(0, second)).digest('base64url'), 'latin1');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return INVALID;
+    return checkPayload(token.slice(first + 1, second));
+  }
 
-    const parsed = parseSegment(token.slice(first + 1, second));
+  /** RS256/ES256: jsonwebtoken checks the signature (one spelling of it only, isCanonicalSignature) and nothing else. */
+  function verifyAsymmetric(token: string, key: VerificationKey): VerifyResult {
+    if (!isCanonicalSignature(token.slice(token.lastIndexOf('.') + 1), key)) return INVALID;
+    try {
+      jwt.verify(token, key.key, { algorithms: [key.alg], ignoreExpiration: true, ignoreNotBefore: true });
+    } catch {
+      return INVALID;
+    }
+    return checkPayload(token.split('.')[1]);
+  }
+
+  /** After the signature, on either path: one key of each name, the time rules, iss and aud, then our claims. */
+  function checkPayload(segment: string): VerifyResult {
+    const parsed = parseSegment(segment);
     if (!parsed || hasDuplicateTopLevelKeys(parsed.json)) return INVALID;
     const payload = parsed.value;
-    const now = Math.floor(clock.now() / 1000);
-    const tolerance = settings.clockToleranceSeconds;
-    if (typeof payload.nbf === 'number' && payload.nbf > now + tolerance) return INVALID;
-    if (typeof payload.exp === 'number' && now >= payload.exp + tolerance) return { ok: false, reason: AuthReason.TOKEN_EXPIRED };
+    const late = timeProblem(payload, Math.floor(clock.now() / 1000), settings.clockToleranceSeconds);
+    if (late) return { ok: false, reason: late };
     if (payload.iss !== settings.issuer) return INVALID;
     const audience = payload.aud;
     if (audience !== settings.audience && !(Array.isArray(audience) && audience.includes(settings.audience))) return INVALID;
-    return checkClaims(payload);
-  }
-
-  function verifyAsymmetric(token: string, key: VerificationKey): VerifyResult {
-    if (!isCanonicalSignature(token.slice(token.lastIndexOf('.') + 1), key)) return INVALID;
-    let payload: unknown;
-    try {
-      payload = jwt.verify(token, key.key, {
-        algorithms: [key.alg],
-        issuer: settings.issuer,
-        audience: settings.audience,
-        clockTolerance: settings.clockToleranceSeconds,
-        clockTimestamp: Math.floor(clock.now() / 1000),
-      });
-    } catch (error) {
-      return { ok: false, reason: error instanceof jwt.TokenExpiredError ? AuthReason.TOKEN_EXPIRED : AuthReason.TOKEN_INVALID };
-    }
-    if (hasDuplicateTopLevelKeys(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))) return INVALID;
     return checkClaims(payload);
   }
 
@@ -212,9 +205,9 @@ function checkClaims(payload: unknown): VerifyResult {
     typeof claims.nbf === 'number' &&
     typeof claims.iat === 'number' &&
     typeof claims.sub === 'string' &&
-    UUID.test(claims.sub) &&
+    UUID_PATTERN.test(claims.sub) &&
     typeof claims.sid === 'string' &&
-    UUID.test(claims.sid) &&
+    UUID_PATTERN.test(claims.sid) &&
     typeof claims.jti === 'string' &&
     (claims.role === Role.USER || claims.role === Role.ADMIN);
   return valid ? { ok: true, claims: claims as AccessClaims } : { ok: false, reason: AuthReason.TOKEN_INVALID };

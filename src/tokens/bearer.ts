@@ -1,7 +1,10 @@
 // Where an access token is read from. Any other Authorization scheme is an invalid token,
 // never a silent anonymous request; so is a header sent twice.
 import { AuthReason } from '../shared/errors';
-import { MAX_TOKEN_BYTES } from './access-tokens';
+import { Header } from '../shared/http-names';
+
+/** Tokens longer than this are refused as they are read, before any parsing: the one size check. */
+export const MAX_TOKEN_BYTES = 8 * 1024;
 
 export type TokenLookup = { token: string } | { reason: typeof AuthReason.TOKEN_MISSING | typeof AuthReason.TOKEN_INVALID };
 
@@ -9,18 +12,18 @@ export type TokenLookup = { token: string } | { reason: typeof AuthReason.TOKEN_
 const SCHEMES = new Set(['bearer', 'jwt']);
 const TOKEN_CHARS = /^[A-Za-z0-9_\-.]+$/;
 
-type Header = string | string[] | undefined;
+type HeaderValue = string | string[] | undefined;
 
 /** The header's value; null when it came more than once (Node keeps the first, a proxy in front may use the last). */
-function single(value: Header): string | undefined | null {
+function single(value: HeaderValue): string | undefined | null {
   if (!Array.isArray(value)) return value;
   return value.length > 1 ? null : value[0];
 }
 
 /** `headers` as `req.headersDistinct` gives them, so that a repeated header is seen as such. */
-export function readAccessToken(headers: { authorization?: Header; 'x-access-token'?: Header }): TokenLookup {
-  const authorization = single(headers.authorization);
-  const accessToken = single(headers['x-access-token']);
+export function readAccessToken(headers: { [Header.AUTHORIZATION]?: HeaderValue; [Header.ACCESS_TOKEN]?: HeaderValue }): TokenLookup {
+  const authorization = single(headers[Header.AUTHORIZATION]);
+  const accessToken = single(headers[Header.ACCESS_TOKEN]);
   if (authorization === null || accessToken === null) return { reason: AuthReason.TOKEN_INVALID };
   const raw = authorization !== undefined ? fromAuthorization(authorization) : accessToken?.trim();
   if (raw === undefined) return { reason: AuthReason.TOKEN_MISSING };

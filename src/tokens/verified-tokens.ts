@@ -1,11 +1,12 @@
 // Access tokens that have verified, remembered by their exact text until they expire. A client sends
 // the same token with every request for the token's lifetime, and nothing the signature covers can
 // change in between, so a repeat costs one Map lookup instead of an HMAC (or an RSA/ECDSA verify).
-// Only the time claims are checked again. Keys change only at a restart, which empties the cache.
+// Only the time rules are checked again (time-rules.ts). Keys change only at a restart, which empties the cache.
 // A token that fails is never remembered; the cache holds at most `max` tokens, oldest out first.
 import type { Clock } from '../shared/clock';
 import { AuthReason } from '../shared/errors';
 import type { AccessClaims, VerifyResult } from './access-tokens';
+import { timeProblem } from './time-rules';
 
 export const VERIFIED_TOKENS_MAX = 10_000;
 
@@ -16,13 +17,11 @@ export function rememberVerified(verify: Verifier, clock: Clock, toleranceSecond
   return (token) => {
     const known = verified.get(token);
     if (known) {
-      const now = Math.floor(clock.now() / 1000);
-      if (now >= known.claims.exp + toleranceSeconds) {
-        verified.delete(token);
-        return { ok: false, reason: AuthReason.TOKEN_EXPIRED };
-      }
-      if (known.claims.nbf > now + toleranceSeconds) return { ok: false, reason: AuthReason.TOKEN_INVALID };
-      return known;
+      const late = timeProblem(known.claims, Math.floor(clock.now() / 1000), toleranceSeconds);
+      if (!late) return known;
+      // An expired token never becomes valid again; one not yet valid will, and stays.
+      if (late === AuthReason.TOKEN_EXPIRED) verified.delete(token);
+      return { ok: false, reason: late };
     }
     const result = verify(token);
     if (result.ok) {

@@ -1,6 +1,6 @@
 // The rules about users: creating them, listing them a page at a time, changing roles, deleting them.
 import { randomUUID } from 'node:crypto';
-import type { PasswordHasher } from '../auth/passwords';
+import type { PasswordHasher } from '../passwords/passwords';
 import type { Clock } from '../shared/clock';
 import { UniqueViolationError } from '../db/errors';
 import type { Credentials, NewUser, UserRecord } from '../db/records';
@@ -44,6 +44,10 @@ export class UserService {
   /** The user with this (normalised) email and their password hash: login's one read. */
   findCredentials(email: string): Promise<Credentials | undefined> {
     return this.users.findCredentialsByEmail(email);
+  }
+
+  userExists(publicId: string): Promise<boolean> {
+    return this.users.existsByPublicId(publicId);
   }
 
   findCredentialsById(id: number): Promise<Credentials | undefined> {

@@ -1,5 +1,5 @@
 // Input rules for users, shared by signup and the user:create command. Pure functions.
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../auth/passwords';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../passwords/passwords';
 import { badUserInput, InputReason } from '../shared/errors';
 
 export const MAX_EMAIL_CHARS = 254;

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { AuthService } from '../../src/auth/auth.service';
 import { createDeviceTokens } from '../../src/auth/device-tokens';
-import { createPasswordHasher, type PasswordHasher } from '../../src/auth/passwords';
+import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/passwords';
 import { createTokenService } from '../../src/tokens/access-tokens';
 import { createLogger } from '../../src/shared/logger';
 import { createAuthLimits } from '../../src/limits/limits';
@@ -181,7 +181,7 @@ describe('a limited call does no password work', () => {
     const limits = await createAuthLimits(config.limits, createLogger('silent'), clock);
     const users = new UserService(counting, clock, db.users);
     const rotation = createRotationKey(config.jwt.secret!);
-    const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, db.users);
+    const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users);
     const devices = createDeviceTokens(config.jwt.secret!, clock);
     const auth = new AuthService(users, counting, createTokenService(config.jwt, clock), limits, sessions, rotation, devices, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };

@@ -3,7 +3,7 @@ import bcrypt from 'bcryptjs';
 import { toGraphQLError } from '../../src/graphql/errors';
 import { DomainError } from '../../src/shared/errors';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createPasswordHasher, HASH_WORKER_NICE, type PasswordHasher } from '../../src/auth/passwords';
+import { createPasswordHasher, HASH_WORKER_NICE, type PasswordHasher } from '../../src/passwords/passwords';
 
 const opened: PasswordHasher[] = [];
 async function hasher(cost: number, workers = 1, queueMax = 32): Promise<PasswordHasher> {

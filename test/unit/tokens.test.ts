@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
 import jwt from 'jsonwebtoken';
 import { jwkThumbprint } from '../../src/tokens/jwk';
-import { createTokenService, MAX_TOKEN_BYTES } from '../../src/tokens/access-tokens';
+import { createTokenService } from '../../src/tokens/access-tokens';
+import { MAX_TOKEN_BYTES } from '../../src/tokens/bearer';
+import { createTokenChecker } from '../../src/tokens/token-check';
 import { loadConfig } from '../../src/config';
 import { Role } from '../../src/graphql/types/enums';
 import { TestClock } from '../helpers/clock';
@@ -125,10 +127,13 @@ describe('token service', () => {
     });
   });
 
-  it('rejects a token over 8 KiB without parsing it', () => {
-    const { tokens } = setup();
+  it('rejects a token over 8 KiB as it is read, without parsing or verifying it', () => {
+    const { clock, tokens } = setup();
+    const verify = jest.spyOn(tokens, 'verifyAccessToken');
     const spy = jest.spyOn(jwt, 'verify');
-    expect(tokens.verifyAccessToken('a'.repeat(MAX_TOKEN_BYTES + 1))).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+    const check = createTokenChecker(tokens, clock, 0);
+    expect(check({ authorization: [`Bearer ${'a'.repeat(MAX_TOKEN_BYTES + 1)}`] })).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+    expect(verify).not.toHaveBeenCalled();
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
   });

@@ -1,17 +1,13 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import type { Context } from '../context';
+import { requestMeta, type Context } from '../context';
 import { AuthReason, DomainError } from '../../shared/errors';
 import { toUserView } from '../types/user.types';
-import type { AuthResult, AuthService, RequestMeta } from '../../auth/auth.service';
+import type { AuthResult, AuthService } from '../../auth/auth.service';
 import { LogoutScope } from '../types/enums';
 import { AuthPayload, LoginInput, SignupInput } from '../types/auth.types';
-import { readDeviceToken, type DeviceCookie } from '../device-cookie';
+import type { DeviceCookie } from '../device-cookie';
 import { Guarded, Public } from '../guard';
 import type { RefreshTransport } from '../refresh-transport';
-
-export function requestMeta({ requestId, clientIp, http }: Context): RequestMeta {
-  return { requestId, clientIp, userAgent: http.header('user-agent'), deviceToken: readDeviceToken(http) };
-}
 
 /** Answers that mean the refresh token itself is of no further use; anything else (a limit, a busy server) says nothing about it. */
 const DEAD_REFRESH_TOKEN = new Set<unknown>([

@@ -1,8 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { requestMeta } from './auth.resolver';
 import type { AuthService } from '../../auth/auth.service';
 import { Guarded } from '../guard';
-import type { Context } from '../context';
+import { requestMeta, type Context } from '../context';
 import type { SessionService } from '../../sessions/session.service';
 import { SessionView, toSessionView } from '../types/session.types';
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../context';
+import { requestMeta, type Context } from '../context';
 import { Guarded } from '../guard';
-import type { SessionService } from '../../sessions/session.service';
+import type { AuthService } from '../../auth/auth.service';
 import { Role } from '../types/enums';
 import { DEFAULT_PAGE_SIZE, type UserService } from '../../users/user.service';
 import { PageInfo, toUserView, UserConnection, UserView } from '../types/user.types';
@@ -10,7 +10,7 @@ import { PageInfo, toUserView, UserConnection, UserView } from '../types/user.ty
 export class UserResolver {
   constructor(
     private readonly userService: UserService,
-    private readonly sessions: SessionService,
+    private readonly auth: AuthService,
   ) {}
 
   @Guarded()
@@ -37,17 +37,15 @@ export class UserResolver {
   async setUserRole(
     @Arg('id', () => ID) id: string,
     @Arg('role', () => Role) role: Role,
-    @Ctx() { user }: Context,
+    @Ctx() context: Context,
   ): Promise<UserView> {
-    const target = await this.userService.setRole(id, role);
-    await this.sessions.revokeAllOf(target);
-    return toUserView(target, user);
+    return toUserView(await this.auth.setUserRole(context.user!, id, role, requestMeta(context)), context.user);
   }
 
   @Guarded(Role.ADMIN)
   @Mutation(() => Boolean, { description: 'ADMIN only: delete a user, and with them their sessions. The last ADMIN cannot be deleted.' })
-  async deleteUser(@Arg('id', () => ID) id: string): Promise<boolean> {
-    await this.userService.deleteUser(id);
+  async deleteUser(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<boolean> {
+    await this.auth.deleteUser(context.user!, id, requestMeta(context));
     return true;
   }
 }

@@ -41,12 +41,12 @@ export interface HasherOptions {
 
 /**
  * The compiled worker module. From dist/ it sits next to this file; under ts-jest this file is
- * src/auth/passwords.ts and worker threads cannot load TypeScript, so use the build in dist/
+ * src/passwords/passwords.ts and worker threads cannot load TypeScript, so use the build in dist/
  * (the test set-up compiles it before any test runs).
  */
 export function hashWorkerFile(): string {
   const file = __filename.endsWith('.ts')
-    ? resolve(__dirname, '../../dist/auth/hash.worker.js')
+    ? resolve(__dirname, '../../dist/passwords/hash.worker.js')
     : resolve(__dirname, 'hash.worker.js');
   if (!existsSync(file)) throw new Error(`The password hash worker ${file} is missing: run npm run build`);
   return file;
