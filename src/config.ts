@@ -350,20 +350,19 @@ export function describeDatabase(settings: DatabaseSettings): string {
   return settings.dialect === 'sqlite' ? settings.path : settings.display;
 }
 
-export function readMigrateOnStart(env: Env): boolean {
+function readMigrateOnStart(env: Env): boolean {
   return boolean(env, 'MIGRATE_ON_START', true);
 }
 
-export function readBcryptCost(env: Env): number {
+function readBcryptCost(env: Env): number {
   return integer(env, 'BCRYPT_COST', 12, 4, 15);
 }
 
-/** Shared with keys:rotate, which says when a retired key's last tokens have expired. */
-export function readAccessTtl(env: Env): number {
+function readAccessTtl(env: Env): number {
   return duration(env, 'JWT_ACCESS_TTL', '15m', 1);
 }
 
-export function readClockTolerance(env: Env): number {
+function readClockTolerance(env: Env): number {
   return duration(env, 'JWT_CLOCK_TOLERANCE', '0', 0);
 }
 
@@ -405,6 +404,40 @@ function readKeySource(env: Env, algorithm: JwtAlgorithm): KeySource | undefined
   }
   return sources[0];
 }
+
+/** A development secret, made once and kept in a file (tokens/dev-secret.ts): main.ts hands its loader in. */
+export type DevSecretLoader = () => { secret: string; generated: boolean };
+
+export interface ProcessConfig {
+  config: Config;
+  /** Whether a development secret was used: none, made now, or reused from its file. */
+  devSecret: 'none' | 'generated' | 'reused';
+}
+
+/**
+ * The server's configuration, from this process's environment: the one place the server reads it. In
+ * development, with HS256 (the only algorithm that signs with the secret) and no JWT_SECRET, the secret comes
+ * from `devSecret`. A cluster worker gets the secret its primary resolved, in its environment.
+ */
+export function loadProcessConfig(devSecret: DevSecretLoader): ProcessConfig {
+  const env: Env = { ...process.env };
+  const hs256 = (read(env, 'JWT_ALGORITHM') ?? 'HS256') === 'HS256';
+  if (!env.JWT_SECRET && hs256 && (read(env, 'NODE_ENV') ?? 'development') !== 'production') {
+    const made = devSecret();
+    env.JWT_SECRET = made.secret;
+    return { config: loadConfig(env), devSecret: made.generated ? 'generated' : 'reused' };
+  }
+  return { config: loadConfig(env), devSecret: 'none' };
+}
+
+/** What the command-line tools read of this process's environment (they need no JWT secret). */
+export const toolSettings = {
+  database: (): DatabaseSettings => readDatabase(process.env),
+  bcryptCost: (): number => readBcryptCost(process.env),
+  keysDir: (): string | undefined => read(process.env, 'JWT_KEYS_DIR'),
+  /** How long a retired signing key's last tokens may still be presented: JWT_ACCESS_TTL + JWT_CLOCK_TOLERANCE. */
+  tokenGraceSeconds: (): number => readAccessTtl(process.env) + readClockTolerance(process.env),
+};
 
 /**
  * Build the configuration from an environment. Pure: it reads no files.

@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createApp } from './app';
 import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './tokens/dev-secret';
 import { loadKeySet, type KeySet } from './tokens/signing-keys';
-import { ConfigError, describeDatabase, loadConfig, type Config } from './config';
+import { ConfigError, describeDatabase, loadProcessConfig, type ProcessConfig } from './config';
 import { openDatabase } from './db/database';
 import { lockDatabase } from './db/instance-lock';
 import { createLogger, type Logger } from './shared/logger';
@@ -17,27 +17,14 @@ interface WorkerReady {
   url: string;
 }
 
-interface Startup {
-  config: Config;
+interface Startup extends ProcessConfig {
   keys: KeySet;
-  env: NodeJS.ProcessEnv;
-  devSecret: 'none' | 'generated' | 'reused';
 }
 
 function readConfig(): Startup {
-  const env = { ...process.env };
-  let devSecret: 'none' | 'generated' | 'reused' = 'none';
-  // Only HS256 signs with the secret; with a private key, a secret would only widen what verifies.
-  // A cluster worker gets the secret its primary resolved, in its environment.
-  const hs256 = (env.JWT_ALGORITHM?.trim() || 'HS256') === 'HS256';
   try {
-    if (!env.JWT_SECRET && hs256 && (env.NODE_ENV ?? 'development') !== 'production') {
-      const { secret, generated } = loadOrCreateDevSecret();
-      env.JWT_SECRET = secret;
-      devSecret = generated ? 'generated' : 'reused';
-    }
-    const config = loadConfig(env);
-    return { config, keys: loadKeySet(config.jwt), env, devSecret };
+    const startup = loadProcessConfig(loadOrCreateDevSecret);
+    return { ...startup, keys: loadKeySet(startup.config.jwt) };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -105,7 +92,7 @@ function warnOnMigrationWindow({ config, keys }: Startup, logger: Logger): void 
 }
 
 async function primary(startup: Startup, logger: Logger, started: number): Promise<void> {
-  const { config, env } = startup;
+  const { config } = startup;
   // The primary holds the SQLite lock for the whole group, for its whole life, and migrates once, here,
   // before any worker opens the database.
   if (config.database.dialect === 'sqlite') lockDatabase(config.database.path);
@@ -116,7 +103,8 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   let announced = false;
   const ready = new Set<number>();
   const fork = (): Worker => {
-    const worker = cluster.fork({ JWT_SECRET: env.JWT_SECRET });
+    // The secret this primary resolved (a development one, made once, included): every worker signs with it.
+    const worker = cluster.fork({ JWT_SECRET: config.jwt.secret });
     worker.on('message', (message: WorkerReady) => {
       if (message?.type !== 'ready') return;
       ready.add(worker.id);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createPasswordHasher } from '../passwords/passwords';
 import { DomainError } from '../shared/errors';
 import { systemClock } from '../shared/clock';
-import { ConfigError, describeDatabase, readBcryptCost, readDatabase, type DatabaseSettings } from '../config';
+import { ConfigError, describeDatabase, toolSettings, type DatabaseSettings } from '../config';
 import { openDatabase } from '../db/database';
 import { createLogger } from '../shared/logger';
 import { Role } from '../shared/role';
@@ -72,8 +72,8 @@ async function main(): Promise<void> {
   let database: DatabaseSettings;
   let cost: number;
   try {
-    database = readDatabase(process.env);
-    cost = readBcryptCost(process.env);
+    database = toolSettings.database();
+    cost = toolSettings.bcryptCost();
   } catch (error) {
     if (error instanceof ConfigError) fail(`Configuration error: ${error.message}`);
     throw error;

@@ -5,10 +5,9 @@
 // The server reads it at start-up: restart it after generate or rotate.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../config';
+import { ASYMMETRIC_ALGORITHMS, ConfigError, toolSettings, type AsymmetricAlgorithm } from '../config';
 import { activateKey, DEFAULT_KEYS_DIR, generateKey, readKeyDir } from '../tokens/key-dir';
 import { KeyProblem } from '../tokens/private-keys';
-import { ConfigError, readAccessTtl, readClockTolerance } from '../config';
 
 const USAGE = [
   'Usage: npm run keys:generate -- --alg ES256|RS256 [--bits 2048] [--dir <keys dir>]',
@@ -64,7 +63,7 @@ function rotate(dir: string, options: Options): void {
   activateKey(dir, next.kid);
   say(`Active key is now ${next.kid} (${next.alg}, created ${next.created.toISOString()}). Restart the server to sign with it.`);
   if (previous) {
-    const graceSeconds = readAccessTtl(process.env) + readClockTolerance(process.env);
+    const graceSeconds = toolSettings.tokenGraceSeconds();
     const until = new Date(Date.now() + graceSeconds * 1000).toISOString();
     say(`${previous.kid} (${previous.alg}) now only verifies. Its last tokens expire by ${until}`);
     say(`(JWT_ACCESS_TTL + JWT_CLOCK_TOLERANCE = ${graceSeconds}s); after that, delete ${join(dir, previous.file)} and restart.`);
@@ -104,7 +103,7 @@ function main(): void {
   const allowed: Record<string, string[]> = { generate: ['dir', 'alg', 'bits'], rotate: ['dir', 'kid'], list: ['dir'] };
   const stray = Object.keys(options).find((name) => !(allowed[command] ?? []).includes(name));
   if (stray) fail(`--${stray} does not apply to ${command ?? 'this command'}\n${USAGE}`);
-  const dir = options.dir ?? (process.env.JWT_KEYS_DIR?.trim() || DEFAULT_KEYS_DIR);
+  const dir = options.dir ?? toolSettings.keysDir() ?? DEFAULT_KEYS_DIR;
   try {
     if (command === 'generate') return generate(dir, options);
     if (command === 'rotate') return rotate(dir, options);

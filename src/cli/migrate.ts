@@ -2,14 +2,14 @@
 // MIGRATE_ON_START=false. Safe to run while servers run, and from several places at once on PostgreSQL
 // (the advisory lock of db/migrate.ts).
 import 'reflect-metadata';
-import { ConfigError, describeDatabase, readDatabase } from '../config';
+import { ConfigError, describeDatabase, toolSettings } from '../config';
 import { openDatabase } from '../db/database';
 import { createLogger } from '../shared/logger';
 
 async function main(): Promise<void> {
   let database;
   try {
-    database = readDatabase(process.env);
+    database = toolSettings.database();
   } catch (error) {
     if (error instanceof ConfigError) throw new Error(`Configuration error: ${error.message}`);
     throw error;
