@@ -29,6 +29,7 @@ import { parseOptions, validationRules } from './graphql/query-limits';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
 import { UserService } from './users/user.service';
+import { Header, HttpErrorCode } from './shared/http-names';
 
 export const GRAPHQL_PATH = '/graphql';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -172,9 +173,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const incoming = req.headers['x-request-id'];
+    const incoming = req.headers[Header.REQUEST_ID];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
+    res.setHeader(Header.REQUEST_ID, requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === GRAPHQL_PATH) {
@@ -184,8 +185,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (url.pathname === '/health' && read) return await health(res);
-      if (url.pathname === JWKS_PATH && read) return sendJson(res, 200, keys.jwks, { 'cache-control': jwksCacheControl });
-      sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
+      if (url.pathname === JWKS_PATH && read) return sendJson(res, 200, keys.jwks, { [Header.CACHE_CONTROL]: jwksCacheControl });
+      sendJson(res, 404, { errors: [{ message: 'Not found', extensions: { code: HttpErrorCode.NOT_FOUND } }] });
     } catch (error) {
       if (res.headersSent) {
         res.destroy();

@@ -2,12 +2,20 @@
 // nothing here says which database the row came from.
 import type { Role } from '../shared/role';
 
-/** Column limits: the schema's, and the input rules' (users/user.validation.ts reads them from here). */
+/**
+ * Column limits, stated once: the entities and migrations' column lengths, and the input rules that keep
+ * values within them (users/user.validation.ts, sessions/session.service.ts).
+ */
 export const COLUMN_LIMITS = {
   userName: 100,
+  /** RFC 5321's longest forward path. */
   email: 254,
+  /** A bcrypt hash. */
+  passwordHash: 60,
   userAgent: 512,
   ip: 64,
+  /** base64url of a SHA-256 digest. */
+  tokenHash: 43,
 } as const;
 
 export interface UserRecord {

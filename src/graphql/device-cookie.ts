@@ -4,12 +4,13 @@ import type { Config } from '../config';
 import { readCookie, serializeCookie } from '../shared/cookies';
 import type { HttpExchange } from './context';
 import type { IssuedDevice } from '../auth/device-tokens';
+import { Header } from '../shared/http-names';
 
 export const DEVICE_COOKIE = 'device_token';
 
 /** The device token the request carries, if any (checked by the service, which knows the account). */
 export function readDeviceToken(http: HttpExchange): string | undefined {
-  return readCookie(http.header('cookie'), DEVICE_COOKIE);
+  return readCookie(http.header(Header.COOKIE), DEVICE_COOKIE);
 }
 
 export class DeviceCookie {

@@ -11,6 +11,7 @@ import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../shar
 import { readCookie, serializeCookie } from '../shared/cookies';
 import type { HttpExchange } from './context';
 import type { IssuedRefresh } from '../sessions/session.service';
+import { Header } from '../shared/http-names';
 
 export const REFRESH_COOKIE = 'refresh_token';
 
@@ -32,11 +33,11 @@ export class RefreshTransport {
   read(http: HttpExchange, argument: string | null | undefined): string {
     if (argument !== null && argument !== undefined) return argument;
     if (!this.cookie.enabled) throw unauthenticated(AuthReason.REFRESH_TOKEN_MISSING);
-    const origin = http.header('origin');
+    const origin = http.header(Header.ORIGIN);
     if (!origin || this.corsOrigins.includes('*') || !this.corsOrigins.includes(origin)) {
       throw forbidden(ForbiddenReason.ORIGIN_NOT_ALLOWED);
     }
-    const token = readCookie(http.header('cookie'), REFRESH_COOKIE);
+    const token = readCookie(http.header(Header.COOKIE), REFRESH_COOKIE);
     if (!token) throw unauthenticated(AuthReason.REFRESH_TOKEN_MISSING);
     return token;
   }

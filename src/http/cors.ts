@@ -2,9 +2,11 @@
 // A listed origin gets its own origin echoed back, never "*"; CORS_ORIGINS=* (refused in cookie mode)
 // lets any origin call with a bearer token but never with credentials.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Header } from '../shared/http-names';
 
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-const ALLOWED_HEADERS = 'authorization, content-type, x-access-token, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+// Apollo Client may send the last two; allowing them costs nothing.
+const ALLOWED_HEADERS = [Header.AUTHORIZATION, Header.CONTENT_TYPE, Header.ACCESS_TOKEN, Header.REQUEST_ID, 'apollo-require-preflight', 'x-apollo-operation-name'].join(', ');
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**
@@ -19,7 +21,7 @@ export function handleCors(req: IncomingMessage, res: ServerResponse, origins: r
   if (allowed) {
     res.setHeader('access-control-allow-origin', any ? '*' : origin);
     if (!any) res.setHeader('access-control-allow-credentials', 'true');
-    res.setHeader('access-control-expose-headers', 'x-request-id, retry-after');
+    res.setHeader('access-control-expose-headers', `${Header.REQUEST_ID}, ${Header.RETRY_AFTER}`);
   }
   if (req.method !== 'OPTIONS') return false;
   if (allowed) {

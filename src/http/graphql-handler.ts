@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
 import type { HttpExchange } from '../graphql/context';
+import { Header, HttpErrorCode } from '../shared/http-names';
 
 /** Requests with a larger body are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -9,7 +10,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: HttpErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
@@ -22,7 +23,7 @@ const METHODS = new Set(['GET', 'POST']);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { [Header.CONTENT_TYPE]: 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -32,7 +33,7 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
 
 function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB'));
+  if (declared > MAX_BODY_BYTES) return Promise.reject(new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, 'Request body is larger than 1 MiB'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -41,7 +42,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB'));
+        reject(new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, 'Request body is larger than 1 MiB'));
         return;
       }
       chunks.push(chunk);
@@ -64,16 +65,16 @@ export const JSON_ONLY_MESSAGE = 'Send a GraphQL POST as JSON, with the header C
 
 async function parseBody(req: IncomingMessage): Promise<unknown> {
   if (req.method !== 'POST') return undefined;
-  if (mediaType(req.headers['content-type']) !== 'application/json') {
+  if (mediaType(req.headers[Header.CONTENT_TYPE]) !== 'application/json') {
     req.resume();
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', JSON_ONLY_MESSAGE);
+    throw new HttpError(415, HttpErrorCode.UNSUPPORTED_MEDIA_TYPE, JSON_ONLY_MESSAGE);
   }
   const text = await readBody(req);
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'The request body is not valid JSON');
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, 'The request body is not valid JSON');
   }
 }
 
@@ -84,7 +85,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
     // Answered here rather than by Apollo, whose refusal names the library.
     if (!METHODS.has(req.method ?? '')) {
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Only GET and POST requests are accepted', { allow: 'GET, POST' });
+      throw new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, 'Only GET and POST requests are accepted', { allow: 'GET, POST' });
     }
     const body = await parseBody(req);
     const headers = new HeaderMap();
@@ -102,8 +103,8 @@ export function createGraphQLHandler<TContext extends BaseContext>(
       context: contextFunction,
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
-    res.setHeader('cache-control', 'no-store');
-    if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+    res.setHeader(Header.CACHE_CONTROL, 'no-store');
+    if (cookies.length > 0) res.setHeader(Header.SET_COOKIE, cookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

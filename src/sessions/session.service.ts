@@ -10,8 +10,8 @@ import { AuthReason, badUserInput, InputReason } from '../shared/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
+import { COLUMN_LIMITS } from '../db/records';
 
-const MAX_USER_AGENT_CHARS = 512;
 
 /** The session of a request's access token. */
 export interface CurrentSession {
@@ -109,7 +109,7 @@ export class SessionService {
       createdAt: now,
       expiresAt,
       absoluteExpiresAt,
-      userAgent: client.userAgent ? client.userAgent.slice(0, MAX_USER_AGENT_CHARS) : null,
+      userAgent: client.userAgent ? client.userAgent.slice(0, COLUMN_LIMITS.userAgent) : null,
       ip: client.ip,
       refreshTokenHash: hashRefreshToken(token),
     };

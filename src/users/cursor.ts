@@ -1,6 +1,7 @@
 // Opaque cursors for keyset pagination over (createdAt, publicId).
 // The encoding is an implementation detail: clients must pass cursors back unchanged.
 import { badUserInput, InputReason } from '../shared/errors';
+import { UUID_PATTERN } from '../shared/patterns';
 
 export interface UserCursor {
   createdAt: Date;
@@ -8,7 +9,7 @@ export interface UserCursor {
 }
 
 const PREFIX = 'u1';
-const DECODED = /^u1:(\d{1,15}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const DECODED = new RegExp(`^${PREFIX}:(\\d{1,15}):(${UUID_PATTERN.source.slice(1, -1)})$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export function encodeCursor(cursor: UserCursor): string {

@@ -1,9 +1,10 @@
 // Input rules for users, shared by signup and the user:create command. Pure functions.
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS } from '../passwords/passwords';
 import { badUserInput, InputReason } from '../shared/errors';
+import { COLUMN_LIMITS } from '../db/records';
 
-export const MAX_EMAIL_CHARS = 254;
-export const MAX_NAME_CHARS = 100;
+export const MAX_EMAIL_CHARS = COLUMN_LIMITS.email;
+export const MAX_NAME_CHARS = COLUMN_LIMITS.userName;
 
 // WHATWG's "valid email address", plus a dot in the domain: what a browser's type=email accepts.
 const EMAIL =

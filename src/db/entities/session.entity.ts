@@ -1,5 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { User } from './user.entity';
+import { COLUMN_LIMITS } from '../records';
 
 /** One login: opened by signup or login, kept alive by refreshes, ended by logout, a password change, reuse detection or an admin. */
 @Entity({ tableName: 'sessions' })
@@ -31,10 +32,10 @@ export class Session {
   @Property({ type: 'Date' })
   absoluteExpiresAt!: Date;
 
-  @Property({ type: 'string', length: 512, nullable: true })
+  @Property({ type: 'string', length: COLUMN_LIMITS.userAgent, nullable: true })
   userAgent?: string | null;
 
-  @Property({ type: 'string', length: 64 })
+  @Property({ type: 'string', length: COLUMN_LIMITS.ip })
   ip!: string;
 
   @Property({ type: 'Date', nullable: true })
@@ -52,7 +53,7 @@ export class RefreshToken {
   session!: Session;
 
   /** base64url SHA-256 of the token. */
-  @Property({ type: 'string', length: 43, unique: true })
+  @Property({ type: 'string', length: COLUMN_LIMITS.tokenHash, unique: true })
   tokenHash!: string;
 
   @Property({ type: 'Date' })

@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Role } from '../../shared/role';
+import { COLUMN_LIMITS } from '../records';
 
 @Entity({ tableName: 'users' })
 // Keyset pagination walks (created_at, public_id); this index makes each page an index range scan.
@@ -13,15 +14,15 @@ export class User {
   @Property({ type: 'uuid', unique: true })
   publicId!: string;
 
-  @Property({ type: 'string', length: 100 })
+  @Property({ type: 'string', length: COLUMN_LIMITS.userName })
   name!: string;
 
   /** Stored normalised (trimmed, lower-case); the unique index makes it case-insensitively unique. */
-  @Property({ type: 'string', length: 254, unique: true })
+  @Property({ type: 'string', length: COLUMN_LIMITS.email, unique: true })
   email!: string;
 
   /** bcrypt hash. Lazy: loaded only where a password is checked; hidden from serialisation. */
-  @Property({ type: 'string', length: 60, lazy: true, hidden: true })
+  @Property({ type: 'string', length: COLUMN_LIMITS.passwordHash, lazy: true, hidden: true })
   passwordHash!: string;
 
   @Enum({ items: () => Role, type: 'string' })
