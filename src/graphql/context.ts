@@ -5,14 +5,9 @@ import type { RequestMeta } from '../auth/auth.service';
 import type { AuthReason as AuthReasonType } from '../shared/errors';
 import { Header } from '../shared/http-names';
 import { readDeviceToken } from './device-cookie';
+import type { HttpExchange } from './http-exchange';
 import { translateError } from './errors';
 import type { CurrentSession, SessionService } from '../sessions/session.service';
-
-/** What a resolver may see of and do to the HTTP exchange: read a request header, add a Set-Cookie. */
-export interface HttpExchange {
-  header(name: string): string | undefined;
-  setCookie(cookie: string): void;
-}
 
 export interface Context {
   /** The authenticated user, read from the database for this request (its role is the one that counts). */

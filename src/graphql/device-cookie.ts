@@ -2,7 +2,7 @@
 // keep it without any code in the page. Clients without a cookie jar are limited per network instead.
 import type { Config } from '../config';
 import { readCookie, serializeCookie } from '../shared/cookies';
-import type { HttpExchange } from './context';
+import type { HttpExchange } from './http-exchange';
 import type { IssuedDevice } from '../auth/device-tokens';
 import { Header } from '../shared/http-names';
 

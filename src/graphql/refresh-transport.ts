@@ -9,7 +9,7 @@
 import type { Config } from '../config';
 import { AuthReason, ForbiddenReason, forbidden, unauthenticated } from '../shared/errors';
 import { readCookie, serializeCookie } from '../shared/cookies';
-import type { HttpExchange } from './context';
+import type { HttpExchange } from './http-exchange';
 import type { IssuedRefresh } from '../sessions/session.service';
 import { Header } from '../shared/http-names';
 

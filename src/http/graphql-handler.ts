@@ -1,7 +1,7 @@
 // Apollo Server on plain node:http: no framework between the socket and GraphQL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from '@apollo/server';
-import type { HttpExchange } from '../graphql/context';
+import type { HttpExchange } from '../graphql/http-exchange';
 import { Header, HttpErrorCode } from '../shared/http-names';
 
 /** Requests with a larger body are refused with 413 before they are parsed. */
