@@ -1,9 +1,26 @@
 // The compiled server as a real child process: start it, wait for its "ready" line, stop it with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { assertTestDatabase } from './database';
+import { assertTestDatabase, type TestDatabase } from './database';
 
 export const MAIN = resolve(__dirname, '../../dist/main.js');
+
+/** Settings of this run that a child must not inherit: its secrets and signing keys, its mode, its database. */
+const NOT_INHERITED = ['JWT_SECRET', 'JWT_KEYS_DIR', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE', 'NODE_ENV', 'DB_PATH', 'DATABASE_URL'];
+
+/**
+ * The environment of a server or CLI child process: this run's, without its secrets, keys and database,
+ * on a free port of 127.0.0.1 with a cheap bcrypt cost, plus the test's database and `extra`.
+ */
+export function childEnv(database: Pick<TestDatabase, 'env'>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_INHERITED.includes(name)));
+  return { ...inherited, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...database.env, ...extra };
+}
+
+/** dist/main.js in `cwd` on the test's database (see childEnv); resolves on its "ready" line. */
+export function startServerProcess(cwd: string, database: Pick<TestDatabase, 'env'>, extra: Record<string, string> = {}): Promise<RunningServer> {
+  return startMain(cwd, childEnv(database, extra));
+}
 
 export interface RunningServer {
   child: ChildProcess;

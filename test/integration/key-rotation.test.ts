@@ -10,7 +10,7 @@ import { TestClock } from '../helpers/clock';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { decodeHeader } from '../helpers/jwt';
 import { privatePem } from '../helpers/keys';
-import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
+import { childEnv, MAIN, startServerProcess, stop } from '../helpers/process';
 import { errorOf, signUp, startTestServer, type SignedUp, type TestServer } from '../helpers/server';
 
 const root = resolve(__dirname, '../..');
@@ -29,15 +29,8 @@ afterEach(async () => {
   await database.drop();
 });
 
-/** The environment of a child process: this run's, without its keys, secrets and database, plus the test's database. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const { JWT_SECRET: _s, JWT_KEYS_DIR: _d, JWT_ALGORITHM: _a, JWT_PRIVATE_KEY: _k, JWT_PRIVATE_KEY_FILE: _f, NODE_ENV: _e, DB_PATH: _p, DATABASE_URL: _u, ...rest } =
-    process.env;
-  return { ...rest, ...database.env, ...extra };
-}
-
 function keys(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [KEYS_CLI, ...args], { cwd: scratch, env: cleanEnv(env), encoding: 'utf8' });
+  return spawnSync(process.execPath, [KEYS_CLI, ...args], { cwd: scratch, env: childEnv(database, env), encoding: 'utf8' });
 }
 
 function generate(alg: string): string {
@@ -205,7 +198,7 @@ describe('npm start (dist/main.js) with signing keys', () => {
   function start(env: Record<string, string>) {
     return spawnSync(process.execPath, [MAIN], {
       cwd: scratch,
-      env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+      env: childEnv(database, env),
       encoding: 'utf8',
       timeout: 15_000,
     });
@@ -231,13 +224,9 @@ describe('npm start (dist/main.js) with signing keys', () => {
 });
 
 describe('npm start (dist/main.js) from a keys directory', () => {
-  function startServer(env: Record<string, string>): Promise<RunningServer> {
-    return startMain(scratch, cleanEnv({ PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env }));
-  }
-
   it('starts in production with no JWT_SECRET, logs the signing kid, makes no dev secret, and serves the JWKS', async () => {
     const kid = generate('ES256');
-    const server = await startServer({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir, ...database.env });
+    const server = await startServerProcess(scratch, database, { NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir });
     try {
       const ready = server.lines().find((line) => line.msg === 'ready')!;
       expect(ready).toMatchObject({ algorithm: 'ES256', kid });
@@ -252,12 +241,10 @@ describe('npm start (dist/main.js) from a keys directory', () => {
   it('warns while JWT_SECRET is kept beside a private key: HS256 tokens still verify', async () => {
     generate('RS256');
     const secret = 'the-old-hs256-secret-0123456789abcdef';
-    const server = await startServer({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir, JWT_SECRET: secret, ...database.env });
+    const server = await startServerProcess(scratch, database, { JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: dir, JWT_SECRET: secret });
     try {
-      // The warning is the line after "ready": wait for it to arrive (up to 5 s), not for a fixed time.
-      for (let waited = 0; waited < 5000 && !server.lines().some((line) => line.level === 40); waited += 20) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // The warning is the line after "ready": it may arrive after the start resolved.
+      await server.waitForOutput(/"level":40,/, 1);
       expect(server.lines()).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('HS256 tokens still verify') }));
       expect(JSON.stringify(server.lines())).not.toContain(secret);
     } finally {

@@ -4,9 +4,13 @@ import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { LoginDocument, MeDocument, SetUserRoleDocument, SignupDocument, type SignupMutation } from '../../src/client/graphql';
 import { createPostgresDatabase, onPostgres, type TestDatabase } from '../helpers/database';
+import { holdPost } from '../helpers/held-request';
 import { forgeToken } from '../helpers/jwt';
-import { MAIN, startMain, stop, type RunningServer } from '../helpers/process';
+import { childEnv, MAIN, startServerProcess, stop, type RunningServer } from '../helpers/process';
 import { errorOf, startTestServer, TEST_PASSWORD } from '../helpers/server';
 
 const root = resolve(__dirname, '../..');
@@ -24,14 +28,13 @@ afterEach(async () => {
   await database.drop();
 });
 
-/** The environment of a child process: this run's, without its secrets and database, plus the test's database. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { JWT_SECRET: _secret, NODE_ENV: _env, DB_PATH: _db, DATABASE_URL: _url, ...rest } = process.env;
-  return { ...rest, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...database.env, ...extra };
+function startServer(env: Record<string, string>): Promise<RunningServer> {
+  return startServerProcess(scratch, database, env);
 }
 
-function startServer(env: Record<string, string>): Promise<RunningServer> {
-  return startMain(scratch, cleanEnv(env));
+/** A signup's body, as a held request sends it. */
+function signupPayload(email: string) {
+  return { query: print(SignupDocument), variables: { input: { name: 'Late', email, password: TEST_PASSWORD } } };
 }
 
 describe('npm start (dist/main.js)', () => {
@@ -75,14 +78,14 @@ describe('npm start (dist/main.js)', () => {
     ['no secret', {}],
     ['a 31-byte secret', { JWT_SECRET: 'x'.repeat(31) }],
   ])('refuses to start in production with %s, naming JWT_SECRET', (_name, env) => {
-    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ NODE_ENV: 'production', ...env }), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: childEnv(database, { NODE_ENV: 'production', ...env }), encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('JWT_SECRET');
     expect(result.stderr).not.toContain('x'.repeat(31));
   });
 
   it('stops with a message naming the variable on a bad setting', () => {
-    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: cleanEnv({ JWT_ACCESS_TTL: 'forever' }), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: childEnv(database, { JWT_ACCESS_TTL: 'forever' }), encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('JWT_ACCESS_TTL');
   });
@@ -98,19 +101,16 @@ describe('npm start (dist/main.js)', () => {
   });
 
   it('finishes an in-flight request on SIGTERM before exiting', async () => {
-    const server = await startServer({ BCRYPT_COST: '10' });
-    const url = server.ready.url as string;
-    const signup = fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: 'mutation { signup(input: {name: "Late", email: "late@example.com", password: "correct horse"}) { tokenType } }',
-      }),
-    });
-    await new Promise((r) => setTimeout(r, 20));
+    const server = await startServer({});
+    const signup = holdPost<{ data?: SignupMutation; errors?: unknown }>(server.ready.url as string, signupPayload('late@example.com'));
+    await signup.received;
     const exit = stop(server.child);
-    const res = await signup;
-    expect(await res.json()).toEqual({ data: { signup: { tokenType: 'Bearer' } } });
+    // The server has the request and has begun to shut down: only then does the body go.
+    await server.waitForOutput(/"msg":"shutting down"/, 1);
+    const res = await signup.finish();
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.signup.tokenType).toBe('Bearer');
     expect(await exit).toBe(0);
   });
 });
@@ -119,7 +119,7 @@ describe('npm run user:create', () => {
   function createUser(args: string[], password: string) {
     return spawnSync(process.execPath, [CREATE_USER, ...args], {
       cwd: scratch,
-      env: cleanEnv({}),
+      env: childEnv(database, {}),
       input: password,
       encoding: 'utf8',
     });
@@ -133,10 +133,7 @@ describe('npm run user:create', () => {
 
     const server = await startTestServer(onPostgres ? database.env : { DB_PATH: join(scratch, 'data/app.db') });
     try {
-      const login = await server.graphql<{ login: { accessToken: string; user: { role: string } } }>(
-        'mutation($input: LoginInput!) { login(input: $input) { accessToken user { role } } }',
-        { input: { email: 'root@example.com', password: TEST_PASSWORD } },
-      );
+      const login = await server.execute(LoginDocument, { input: { email: 'root@example.com', password: TEST_PASSWORD } });
       expect(login.body.data?.login.user.role).toBe('ADMIN');
     } finally {
       await server.close();
@@ -172,22 +169,27 @@ it('a token from one server is refused by a server with another secret', async (
   const b = await startTestServer();
   try {
     const token = forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'x' }, a.config.jwt.secret!);
-    expect(errorOf(await b.graphql('{ me { id } }', {}, { token })).reason).toBe('TOKEN_INVALID');
+    expect(errorOf(await b.execute(MeDocument, {}, { token })).reason).toBe('TOKEN_INVALID');
   } finally {
     await a.close();
     await b.close();
   }
 });
 
-interface Reply {
-  data: Record<string, { accessToken: string; user: { id: string }; role?: string }>;
+interface Reply<TData> {
+  data: TData;
   errors?: Array<{ extensions?: { code?: string; reason?: string } }>;
 }
 
 describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
   /** A POST on a fresh connection, so the cluster's round-robin hands successive requests to different workers. */
-  function post(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<{ status: number; body: Reply }> {
-    const body = JSON.stringify({ query, variables });
+  function post<TData, TVariables>(
+    url: string,
+    document: TypedDocumentNode<TData, TVariables>,
+    variables: TVariables,
+    token?: string,
+  ): Promise<{ status: number; body: Reply<TData> }> {
+    const body = JSON.stringify({ query: print(document), variables });
     return new Promise((resolvePromise, reject) => {
       const req = httpRequest(
         url,
@@ -203,7 +205,7 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
         (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as Reply }));
+          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(text) as Reply<TData> }));
         },
       );
       req.on('error', reject);
@@ -211,14 +213,10 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
     });
   }
 
-  const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken user { id } } }';
-  const SIGNUP = 'mutation($input: SignupInput!) { signup(input: $input) { accessToken user { id } } }';
-  const SET_ROLE = 'mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { role } }';
-
   it('migrates once, serves from every worker, and a demotion takes effect at once on all of them', async () => {
     const created = spawnSync(process.execPath, [CREATE_USER, '--email', 'root@example.com', '--name', 'Root', '--admin'], {
       cwd: scratch,
-      env: cleanEnv({}),
+      env: childEnv(database, {}),
       input: TEST_PASSWORD,
       encoding: 'utf8',
     });
@@ -229,27 +227,27 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
       await server.waitForOutput(/"msg":"worker ready"/, 2);
       expect(server.output().match(/"msg":"worker ready"/g)).toHaveLength(2);
       const url = server.ready.url as string;
-      const root = (await post(url, LOGIN, { input: { email: 'root@example.com', password: TEST_PASSWORD } })).body.data.login;
-      await post(url, SIGNUP, { input: { name: 'Deputy', email: 'deputy@example.com', password: TEST_PASSWORD } });
-      const bystander = (await post(url, SIGNUP, { input: { name: 'By', email: 'by@example.com', password: TEST_PASSWORD } })).body.data.signup;
-      const deputyId = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login.user.id;
-      expect((await post(url, SET_ROLE, { id: deputyId, role: 'ADMIN' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'ADMIN' } });
+      const root = (await post(url, LoginDocument, { input: { email: 'root@example.com', password: TEST_PASSWORD } })).body.data.login;
+      await post(url, SignupDocument, { input: { name: 'Deputy', email: 'deputy@example.com', password: TEST_PASSWORD } });
+      const bystander = (await post(url, SignupDocument, { input: { name: 'By', email: 'by@example.com', password: TEST_PASSWORD } })).body.data.signup;
+      const deputyId = (await post(url, LoginDocument, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login.user.id;
+      expect((await post(url, SetUserRoleDocument, { id: deputyId, role: 'ADMIN' }, root.accessToken)).body.data).toMatchObject({ setUserRole: { role: 'ADMIN' } });
       // A role change ends the target's sessions: the deputy logs in again, as an ADMIN.
-      const deputy = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
+      const deputy = (await post(url, LoginDocument, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
 
       // Every worker serves the deputy as an ADMIN.
       for (let i = 0; i < 4; i += 1) {
-        expect((await post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
+        expect((await post(url, SetUserRoleDocument, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)).body.data).toMatchObject({ setUserRole: { role: 'USER' } });
       }
-      expect((await post(url, SET_ROLE, { id: deputyId, role: 'USER' }, root.accessToken)).body.data).toEqual({ setUserRole: { role: 'USER' } });
+      expect((await post(url, SetUserRoleDocument, { id: deputyId, role: 'USER' }, root.accessToken)).body.data).toMatchObject({ setUserRole: { role: 'USER' } });
       const after = await Promise.all(
-        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)),
+        Array.from({ length: 6 }, () => post(url, SetUserRoleDocument, { id: bystander.user.id, role: 'USER' }, deputy.accessToken)),
       );
       expect(after.map((res) => [res.status, res.body.errors?.[0]?.extensions?.reason])).toEqual(Array(6).fill([401, 'TOKEN_REVOKED']));
       // Logged in again, the deputy is a USER on every worker.
-      const demoted = (await post(url, LOGIN, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
+      const demoted = (await post(url, LoginDocument, { input: { email: 'deputy@example.com', password: TEST_PASSWORD } })).body.data.login;
       const again = await Promise.all(
-        Array.from({ length: 6 }, () => post(url, SET_ROLE, { id: bystander.user.id, role: 'USER' }, demoted.accessToken)),
+        Array.from({ length: 6 }, () => post(url, SetUserRoleDocument, { id: bystander.user.id, role: 'USER' }, demoted.accessToken)),
       );
       expect(again.map((res) => [res.status, res.body.errors?.[0]?.extensions?.code])).toEqual(Array(6).fill([403, 'FORBIDDEN']));
     } finally {
@@ -258,14 +256,14 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
   });
 
   it('on SIGTERM to the primary, workers finish in-flight requests, then everything exits 0', async () => {
-    const server = await startServer({ WEB_CONCURRENCY: '2', BCRYPT_COST: '10' });
+    const server = await startServer({ WEB_CONCURRENCY: '2' });
     const url = server.ready.url as string;
-    const signups = Array.from({ length: 2 }, (_, i) =>
-      post(url, SIGNUP, { input: { name: 'Late', email: `late${i}@example.com`, password: TEST_PASSWORD } }),
-    );
-    await new Promise((r) => setTimeout(r, 30));
+    const signups = Array.from({ length: 2 }, (_, i) => holdPost<Reply<SignupMutation>>(url, signupPayload(`late${i}@example.com`)));
+    await Promise.all(signups.map((signup) => signup.received));
     const exit = stop(server.child);
-    for (const res of await Promise.all(signups)) expect(res.body.data.signup.user.id).toEqual(expect.any(String));
+    // The primary and both workers have begun to shut down, with the requests in hand: only then do the bodies go.
+    await server.waitForOutput(/"msg":"shutting down"/, 3);
+    for (const res of await Promise.all(signups.map((signup) => signup.finish()))) expect(res.body.data.signup.user.id).toEqual(expect.any(String));
     expect(await exit).toBe(0);
     // The exit can be reported before the last of the output is read.
     await server.waitForOutput(/"msg":"stopped"/, 1);
