@@ -2,9 +2,9 @@
 // stop and start the database under a running server. The machine's shared cluster is never stopped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './services';
 
 function binDir(): string | undefined {
   const result = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
@@ -24,16 +24,6 @@ export function privatePostgresMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'starting a private PostgreSQL cluster needs root (to run it as the postgres user)';
   if (!postgresUid()) return 'there is no postgres user';
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 export interface PrivatePostgres {

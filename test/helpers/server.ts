@@ -63,11 +63,36 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   };
 }
 
+type LogLine = Record<string, unknown>;
+
 /** Log lines the server wrote, parsed; pass one to startTestServer with LOG_LEVEL set. */
 export class LogCapture {
-  readonly lines: Record<string, unknown>[] = [];
+  readonly lines: LogLine[] = [];
+  private readonly waiting = new Set<(line: LogLine) => void>();
+
   write(line: string): void {
-    this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    const parsed = JSON.parse(line) as LogLine;
+    this.lines.push(parsed);
+    for (const notify of this.waiting) notify(parsed);
+  }
+
+  /** Resolves with the first line that matches, written already or from now on; rejects after `timeoutMs`. */
+  waitForLine(matches: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    const found = this.lines.find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const notify = (line: LogLine) => {
+        if (!matches(line)) return;
+        clearTimeout(timer);
+        this.waiting.delete(notify);
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(notify);
+        reject(new Error(`no such log line in ${timeoutMs} ms; the lines so far:\n${this.lines.map((each) => JSON.stringify(each)).join('\n')}`));
+      }, timeoutMs);
+      this.waiting.add(notify);
+    });
   }
 }
 

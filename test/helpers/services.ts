@@ -2,6 +2,7 @@
 // need it are skipped with a loud message, so `npm test` passes on a laptop; under CI=true a missing
 // service fails the run instead, never a skip.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 
 const probed = new Map<string, boolean>();
 
@@ -50,3 +51,14 @@ export function describeWithService(service: { name: string; host: string; port:
 }
 
 export const REDIS = { name: 'Redis', host: '127.0.0.1', port: 6379, url: 'redis://127.0.0.1:6379' };
+
+/** A TCP port nothing listens on now, for a private server (redis-server, a PostgreSQL cluster). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}

@@ -2,7 +2,7 @@
 // counted per executed operation (aliases included), in memory and in the real Redis.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
+import { ChangePasswordDocument, LoginDocument, RefreshTokenDocument, SignupDocument, UsersDocument } from '../../src/client/graphql';
 import { loadConfig } from '../../src/config';
 import { AuthService } from '../../src/auth/auth.service';
 import { createDeviceTokens } from '../../src/auth/device-tokens';
@@ -15,16 +15,13 @@ import { createRotationKey } from '../../src/sessions/refresh-tokens';
 import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { openTestDatabase } from '../helpers/database';
-import { describeWithService, REDIS } from '../helpers/services';
+import { describeWithService, freePort, REDIS } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, testEnv, TEST_PASSWORD, type TestServer, type GraphQLResponse } from '../helpers/server';
 
-const LOGIN = 'mutation($email: String!, $password: String!) { login(input: {email: $email, password: $password}) { accessToken } }';
 const DEFAULT_LIMITS = { RATE_LIMIT_LOGIN_IP: '30/1m', RATE_LIMIT_SIGNUP_IP: '10/1m', LOGIN_MAX_FAILURES: '5' };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function login(server: TestServer, email: string, password: string, headers: Record<string, string> = {}) {
-  return server.graphql(LOGIN, { email, password }, { headers });
+  return server.execute(LoginDocument, { input: { email, password } }, { headers });
 }
 
 function expectRateLimited(res: GraphQLResponse<unknown>, retryAfter?: number) {
@@ -62,6 +59,7 @@ describe('per account (in memory)', () => {
   it('counts an aliased document attempt by attempt: wrong passwords stop at the first failure', async () => {
     // login returns AuthPayload!, and mutation fields run one after another: the first failure
     // nulls the whole result and the remaining aliases never execute (so never reach bcrypt).
+    // Ten aliased logins in one document: inline, as no typed operation has aliases.
     const { email } = await signUp(server);
     const fields = Array.from({ length: 10 }, (_, i) => `a${i}: login(input: {email: "${email}", password: "wrong password"}) { accessToken }`);
     const res = await server.graphql(`mutation { ${fields.join(' ')} }`);
@@ -103,6 +101,7 @@ describe('per client IP (in memory)', () => {
     const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_LOGIN_IP: '3/1m' });
     try {
       const users = [await signUp(server), await signUp(server), await signUp(server), await signUp(server)];
+      // Four aliased logins in one document: inline, as no typed operation has aliases.
       const fields = users.map((user, i) => `a${i}: login(input: {email: "${user.email}", password: "${TEST_PASSWORD}"}) { accessToken }`);
       const res = await server.graphql(`mutation { ${fields.join(' ')} }`);
       expect((res.body.errors ?? []).map((error) => [error.path?.[0], error.extensions?.code])).toEqual([['a3', 'RATE_LIMITED']]);
@@ -130,10 +129,10 @@ describe('per client IP (in memory)', () => {
     try {
       const { token } = await signUp(server);
       await signUp(server);
-      const res = await server.graphql('mutation { signup(input: {name: "X", email: "x@example.com", password: "long enough"}) { accessToken } }');
+      const res = await server.execute(SignupDocument, { input: { name: 'X', email: 'x@example.com', password: 'long enough' } });
       expectRateLimited(res);
       // Nothing was created for the limited call.
-      const count = await server.graphql<{ users: { totalCount: number } }>('{ users { totalCount } }', {}, { token });
+      const count = await server.execute(UsersDocument, {}, { token });
       expect(count.body.data?.users.totalCount).toBe(2);
     } finally {
       await server.close();
@@ -144,7 +143,7 @@ describe('per client IP (in memory)', () => {
     const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_REFRESH_IP: '2/1m' });
     try {
       const { refreshToken } = await signUp(server);
-      const refresh = (token: string) => server.graphql('mutation($token: String) { refreshToken(token: $token) { accessToken } }', { token });
+      const refresh = (token: string) => server.execute(RefreshTokenDocument, { token });
       expect(errorOf(await refresh('A'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
       expect(errorOf(await refresh('B'.repeat(43))).reason).toBe('REFRESH_TOKEN_INVALID');
       expectRateLimited(await refresh(refreshToken!));
@@ -157,9 +156,9 @@ describe('per client IP (in memory)', () => {
     const server = await startTestServer({ ...DEFAULT_LIMITS, RATE_LIMIT_CHANGE_PASSWORD_IP: '1/1m' });
     try {
       const { token } = await signUp(server);
-      const change = 'mutation($current: String!) { changePassword(currentPassword: $current, newPassword: "new long passphrase") { accessToken } }';
-      expect(errorOf(await server.graphql(change, { current: 'wrong password' }, { token })).reason).toBe('INVALID_CREDENTIALS');
-      expectRateLimited(await server.graphql(change, { current: TEST_PASSWORD }, { token }));
+      const change = (currentPassword: string) => server.execute(ChangePasswordDocument, { currentPassword, newPassword: 'new long passphrase' }, { token });
+      expect(errorOf(await change('wrong password')).reason).toBe('INVALID_CREDENTIALS');
+      expectRateLimited(await change(TEST_PASSWORD));
     } finally {
       await server.close();
     }
@@ -205,14 +204,14 @@ describe('audit log', () => {
     const server = await startTestServer({ ...DEFAULT_LIMITS, LOG_LEVEL: 'info', LOGIN_MAX_FAILURES: '1' }, undefined, logs);
     try {
       const { email, token } = await signUp(server, { password: 'signup secret pw' });
-      const ok = await server.graphql(LOGIN, { email, password: 'signup secret pw' }, { headers: { 'x-request-id': 'req-ok' } });
+      const ok = await login(server, email, 'signup secret pw', { 'x-request-id': 'req-ok' });
       await login(server, email, 'a wrong secret pw');
       await login(server, email, 'a wrong secret pw');
       const events = logs.lines.filter((line) => line.event).map((line) => line.event);
       expect(events).toEqual(['signup', 'login.success', 'login.failure', 'rate_limited']);
       expect(logs.lines.find((line) => line.event === 'login.success')).toMatchObject({ requestId: 'req-ok', ip: '127.0.0.1' });
       const all = JSON.stringify(logs.lines);
-      for (const secret of ['signup secret pw', 'a wrong secret pw', token, (ok.body.data as { login: { accessToken: string } }).login.accessToken, '$2']) {
+      for (const secret of ['signup secret pw', 'a wrong secret pw', token, ok.body.data!.login.accessToken, '$2']) {
         expect(all).not.toContain(secret);
       }
     } finally {
@@ -273,10 +272,10 @@ describeWithService(REDIS, 'with Redis (REDIS_URL)', () => {
       const during = await login(server, email, TEST_PASSWORD);
       expect(during.status).toBe(200);
       expect(during.body.errors).toBeUndefined();
-      await waitFor(() => logs.lines.some((line) => String(line.msg).includes('redis unavailable')));
+      await logs.waitForLine((line) => String(line.msg).includes('redis unavailable'));
 
       redis = await startRedis(binary, port);
-      await waitFor(() => logs.lines.some((line) => String(line.msg).includes('redis available again')));
+      await logs.waitForLine((line) => String(line.msg).includes('redis available again'));
       for (let i = 0; i < 5; i++) expect(errorOf(await login(server, email, 'wrong password')).reason).toBe('INVALID_CREDENTIALS');
       expectRateLimited(await login(server, email, TEST_PASSWORD));
       // Those failures are in Redis again: a second instance sees the backoff.
@@ -293,29 +292,23 @@ describeWithService(REDIS, 'with Redis (REDIS_URL)', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
+/** A redis-server of the test's own on `port`; resolves once it says it accepts connections. */
+function startRedis(binary: string, port: number): Promise<ChildProcess> {
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!output.includes('Ready to accept connections')) return;
+      clearTimeout(timer);
+      resolve(child);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}:\n${output}`));
     });
   });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(50);
-  }
-}
-
-async function startRedis(binary: string, port: number): Promise<ChildProcess> {
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(() => output.includes('Ready to accept connections'));
-  return child;
 }
 
 function stopRedis(child: ChildProcess): Promise<void> {
