@@ -25,6 +25,24 @@ export function decodeHeader(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
 }
 
+/** The jti of every hand-made token: never one the server issued. */
+const FORGED_JTI = '0b7c6d2e-1f3a-4b5c-8d9e-0a1b2c3d4e5f';
+
+/**
+ * The claims `server` would sign for `user`'s session now (subject, role, session, issuer and audience read
+ * from the token it issued; the times from its clock and access-token lifetime): the base that a hand-made
+ * token changes one thing of. An override of undefined leaves the claim out.
+ */
+export function claimsFor(
+  user: { token: string },
+  server: { clock: { now(): number }; config: { jwt: { accessTtlSeconds: number } } },
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const { sub, role, sid, iss, aud } = decodePayload(user.token);
+  const now = Math.floor(server.clock.now() / 1000);
+  return { sub, role, sid, jti: FORGED_JTI, iat: now, nbf: now, exp: now + server.config.jwt.accessTtlSeconds, iss, aud, ...overrides };
+}
+
 /**
  * Sign `header.payload` with a private key, by node:crypto alone: RS256/RS512 (PKCS#1 v1.5), PS256 (PSS),
  * ES256 (r||s, as JWS wants it). For attack tests, and for tokens from keys the server does not know.

@@ -204,3 +204,18 @@ export function errorOf(res: GraphQLResponse<unknown>): { code: unknown; reason:
   const error = res.body.errors?.[0];
   return { code: error?.extensions?.code, reason: error?.extensions?.reason };
 }
+
+/**
+ * Asserts that the answer refuses the caller as unauthenticated for `reason`: exactly one error, with code
+ * UNAUTHENTICATED and that reason, HTTP 401, and no data. Resolves with the answer, for further checks.
+ */
+export async function expectUnauthenticated<TData>(
+  answer: GraphQLResponse<TData> | Promise<GraphQLResponse<TData>>,
+  reason: string,
+): Promise<GraphQLResponse<TData>> {
+  const res = await answer;
+  expect(res.body.errors?.map((error) => [error.extensions?.code, error.extensions?.reason])).toEqual([['UNAUTHENTICATED', reason]]);
+  expect(res.status).toBe(401);
+  expect(res.body.data).toBeNull();
+  return res;
+}

@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto';
 import {
   ChangePasswordDocument,
   LogoutDocument,
+  MeDocument,
   RefreshTokenDocument,
   SessionsDocument,
+  SetUserRoleDocument,
   type RefreshTokenMutation,
 } from '../../src/client/graphql';
 import { SQLITE_VERSION_SQL } from '../../src/db/session-cache';
@@ -13,9 +15,8 @@ import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import { Role } from '../../src/shared/role';
 import { onPostgres, queriesDuring } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
-import { errorOf, LogCapture, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
+import { errorOf, expectUnauthenticated, LogCapture, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
 
-const ME = '{ me { id } }';
 const GRACE = 10;
 
 let server: TestServer;
@@ -37,19 +38,13 @@ async function refreshed(token: string, target = server): Promise<Pair> {
 }
 
 async function me(token: string, target = server) {
-  return target.graphql<{ me: { id: string } }>(ME, {}, { token });
+  return target.execute(MeDocument, {}, { token });
 }
 
 async function expectWorks(token: string, target = server): Promise<void> {
   const res = await me(token, target);
   expect(res.body.errors).toBeUndefined();
   expect(res.body.data?.me.id).toEqual(expect.any(String));
-}
-
-async function expectRefused(res: Promise<GraphQLResponse<unknown>>, reason: string): Promise<void> {
-  const answer = await res;
-  expect(errorOf(answer)).toEqual({ code: 'UNAUTHENTICATED', reason });
-  expect(answer.status).toBe(401);
 }
 
 async function liveTokensOf(sessionId: string, target = server): Promise<number> {
@@ -88,15 +83,15 @@ describe('the kept session answer', () => {
     const user = await signUp(server);
     await warm(user.token);
     await server.execute(LogoutDocument, {}, { token: user.token });
-    await expectRefused(me(user.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(user.token), 'TOKEN_REVOKED');
   });
 
   it('demotion (setUserRole): the warm token is refused on the next request', async () => {
     const admin = await signUp(server, { role: Role.ADMIN });
     const target = await signUp(server, { role: Role.ADMIN });
     await warm(target.token);
-    await server.graphql('mutation($id: ID!) { setUserRole(id: $id, role: USER) { id } }', { id: target.id }, { token: admin.token });
-    await expectRefused(me(target.token), 'TOKEN_REVOKED');
+    await server.execute(SetUserRoleDocument, { id: target.id, role: 'USER' }, { token: admin.token });
+    await expectUnauthenticated(me(target.token), 'TOKEN_REVOKED');
   });
 
   it('deletion: the warm token says USER_NOT_FOUND on the next request', async () => {
@@ -104,7 +99,7 @@ describe('the kept session answer', () => {
     const target = await signUp(server);
     await warm(target.token);
     await server.graphql('mutation($id: ID!) { deleteUser(id: $id) }', { id: target.id }, { token: admin.token });
-    await expectRefused(me(target.token), 'USER_NOT_FOUND');
+    await expectUnauthenticated(me(target.token), 'USER_NOT_FOUND');
   });
 
   it('password change: the warm token from before it is refused on the next request', async () => {
@@ -113,7 +108,7 @@ describe('the kept session answer', () => {
     await warm(other.accessToken);
     const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: 'a brand new passphrase' }, { token: user.token });
     expect(res.body.errors).toBeUndefined();
-    await expectRefused(me(other.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(other.accessToken), 'TOKEN_REVOKED');
   });
 
 });
@@ -160,7 +155,7 @@ describe('rotation', () => {
     const user = await signUp(server);
     await refreshed(user.refreshToken!);
     server.clock.advance(GRACE);
-    await expectRefused(refresh(user.refreshToken), 'REFRESH_TOKEN_REUSED');
+    await expectUnauthenticated(refresh(user.refreshToken), 'REFRESH_TOKEN_REUSED');
   });
 
   it('keeps exactly one live refresh token per session', async () => {
@@ -181,10 +176,10 @@ describe('reuse detection', () => {
     const current = await refreshed(stolen);
     server.clock.advance(GRACE + 1);
 
-    await expectRefused(refresh(stolen), 'REFRESH_TOKEN_REUSED');
-    await expectRefused(me(current.accessToken), 'TOKEN_REVOKED');
-    await expectRefused(refresh(current.refreshToken), 'TOKEN_REVOKED');
-    await expectRefused(me(victim.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(stolen), 'REFRESH_TOKEN_REUSED');
+    await expectUnauthenticated(me(current.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(current.refreshToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(victim.token), 'TOKEN_REVOKED');
   });
 
   it("a thief who refreshed first loses everything when the victim's token comes back", async () => {
@@ -192,10 +187,10 @@ describe('reuse detection', () => {
     const thief = await refreshed(victim.refreshToken!);
     server.clock.advance(GRACE + 1);
 
-    await expectRefused(refresh(victim.refreshToken), 'REFRESH_TOKEN_REUSED');
-    await expectRefused(me(thief.accessToken), 'TOKEN_REVOKED');
-    await expectRefused(refresh(thief.refreshToken), 'TOKEN_REVOKED');
-    await expectRefused(me(victim.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(victim.refreshToken), 'REFRESH_TOKEN_REUSED');
+    await expectUnauthenticated(me(thief.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(thief.refreshToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(victim.token), 'TOKEN_REVOKED');
   });
 
   it('ends only that session: the same user logged in elsewhere is untouched', async () => {
@@ -203,7 +198,7 @@ describe('reuse detection', () => {
     const elsewhere = await logIn(server, user.email);
     await refreshed(user.refreshToken!);
     server.clock.advance(GRACE + 1);
-    await expectRefused(refresh(user.refreshToken), 'REFRESH_TOKEN_REUSED');
+    await expectUnauthenticated(refresh(user.refreshToken), 'REFRESH_TOKEN_REUSED');
     await expectWorks(elsewhere.accessToken);
     await refreshed(elsewhere.refreshToken!);
   });
@@ -246,7 +241,7 @@ describe('reuse detection', () => {
       expect(reasons).toContain('REFRESH_TOKEN_REUSED');
       for (const reason of reasons) expect(['REFRESH_TOKEN_REUSED', 'TOKEN_REVOKED']).toContain(reason);
       // The concurrent reuse ended the family, the winner's pair included: nothing diverges.
-      await expectRefused(refresh(winners[0].body.data!.refreshToken.refreshToken, strict), 'TOKEN_REVOKED');
+      await expectUnauthenticated(refresh(winners[0].body.data!.refreshToken.refreshToken, strict), 'TOKEN_REVOKED');
     } finally {
       await strict.close();
     }
@@ -260,11 +255,11 @@ describe('bad refresh tokens', () => {
     ['a 100 kB token', 'REFRESH_TOKEN_INVALID', 'x'.repeat(100_000)],
     ['an access token', 'REFRESH_TOKEN_INVALID', 'eyJhbGciOiJIUzI1NiJ9.e30.x'],
   ])('%s: UNAUTHENTICATED / %s', async (_name, reason, token) => {
-    await expectRefused(refresh(token), reason);
+    await expectUnauthenticated(refresh(token), reason);
   });
 
   it('no token outside cookie mode: REFRESH_TOKEN_MISSING', async () => {
-    await expectRefused(refresh(null), 'REFRESH_TOKEN_MISSING');
+    await expectUnauthenticated(refresh(null), 'REFRESH_TOKEN_MISSING');
   });
 });
 
@@ -278,10 +273,10 @@ describe('logout', () => {
 
   it('LOCAL (the default) ends this session only', async () => {
     const { here, second } = await threeSessions();
-    const res = await server.graphql<{ logout: boolean }>('mutation { logout }', {}, { token: here.accessToken });
+    const res = await server.execute(LogoutDocument, {}, { token: here.accessToken });
     expect(res.body.data).toEqual({ logout: true });
-    await expectRefused(me(here.accessToken), 'TOKEN_REVOKED');
-    await expectRefused(refresh(here.refreshToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(here.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(here.refreshToken), 'TOKEN_REVOKED');
     await expectWorks(second.accessToken);
     await refreshed(second.refreshToken!);
   });
@@ -292,8 +287,8 @@ describe('logout', () => {
     expect(res.body.data).toEqual({ logout: true });
     await expectWorks(here.accessToken);
     for (const other of [second, third]) {
-      await expectRefused(me(other.accessToken), 'TOKEN_REVOKED');
-      await expectRefused(refresh(other.refreshToken), 'TOKEN_REVOKED');
+      await expectUnauthenticated(me(other.accessToken), 'TOKEN_REVOKED');
+      await expectUnauthenticated(refresh(other.refreshToken), 'TOKEN_REVOKED');
     }
     await refreshed(here.refreshToken);
   });
@@ -304,14 +299,14 @@ describe('logout', () => {
     const res = await server.execute(LogoutDocument, { scope: 'GLOBAL' }, { token: here.accessToken });
     expect(res.body.data).toEqual({ logout: true });
     for (const session of [here, second, third]) {
-      await expectRefused(me(session.accessToken), 'TOKEN_REVOKED');
-      await expectRefused(refresh(session.refreshToken), 'TOKEN_REVOKED');
+      await expectUnauthenticated(me(session.accessToken), 'TOKEN_REVOKED');
+      await expectUnauthenticated(refresh(session.refreshToken), 'TOKEN_REVOKED');
     }
     await expectWorks(bystander.token);
   });
 
   it('needs an access token', async () => {
-    expect(errorOf(await server.graphql('mutation { logout }'))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+    expect(errorOf(await server.execute(LogoutDocument, {}))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
   });
 });
 
@@ -344,10 +339,10 @@ describe('changePassword', () => {
     const fresh = res.body.data!.changePassword;
     expect(fresh.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    await expectRefused(me(other.accessToken), 'TOKEN_REVOKED');
-    await expectRefused(refresh(other.refreshToken), 'TOKEN_REVOKED');
-    await expectRefused(me(user.token), 'TOKEN_REVOKED');
-    await expectRefused(refresh(user.refreshToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(other.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(other.refreshToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(user.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(user.refreshToken), 'TOKEN_REVOKED');
 
     await expectWorks(fresh.accessToken);
     await expectWorks((await refreshed(fresh.refreshToken!)).accessToken);
@@ -359,11 +354,9 @@ describe('changePassword', () => {
 describe('sessions and revokeSession', () => {
   it('lists the active sessions, marking the current one and the user agent', async () => {
     const user = await signUp(server);
-    await server.graphql('mutation($input: LoginInput!) { login(input: $input) { accessToken } }', {
-      input: { email: user.email, password: TEST_PASSWORD },
-    }, { headers: { 'user-agent': 'TestBrowser/1.0' } });
+    await logIn(server, user.email, TEST_PASSWORD, { headers: { 'user-agent': 'TestBrowser/1.0' } });
     const ended = await logIn(server, user.email);
-    await server.graphql('mutation { logout }', {}, { token: ended.accessToken });
+    await server.execute(LogoutDocument, {}, { token: ended.accessToken });
 
     const res = await server.execute(SessionsDocument, {}, { token: user.token });
     const sessions = res.body.data!.sessions;
@@ -379,7 +372,7 @@ describe('sessions and revokeSession', () => {
     const id = decodePayload(other.accessToken).sid;
     const revoke = 'mutation($id: ID!) { revokeSession(id: $id) }';
     expect((await server.graphql(revoke, { id }, { token: user.token })).body.data).toEqual({ revokeSession: true });
-    await expectRefused(me(other.accessToken), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(other.accessToken), 'TOKEN_REVOKED');
     expect((await server.graphql(revoke, { id }, { token: user.token })).body.data).toEqual({ revokeSession: false });
   });
 
@@ -393,7 +386,7 @@ describe('sessions and revokeSession', () => {
     expect(errorOf(await server.graphql(revoke, { id: 'not-a-uuid' }, { token: mallory.token }))).toEqual({ code: 'BAD_USER_INPUT', reason: 'NOT_FOUND' });
     await expectWorks(victim.token);
     expect((await server.graphql(revoke, { id }, { token: admin.token })).body.data).toEqual({ revokeSession: true });
-    await expectRefused(me(victim.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(me(victim.token), 'TOKEN_REVOKED');
   });
 });
 
@@ -401,9 +394,9 @@ describe('admin actions end sessions', () => {
   it("setUserRole ends the target's sessions", async () => {
     const admin = await signUp(server, { role: Role.ADMIN });
     const target = await signUp(server);
-    await server.graphql('mutation($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: target.id }, { token: admin.token });
-    await expectRefused(me(target.token), 'TOKEN_REVOKED');
-    await expectRefused(refresh(target.refreshToken), 'TOKEN_REVOKED');
+    await server.execute(SetUserRoleDocument, { id: target.id, role: 'ADMIN' }, { token: admin.token });
+    await expectUnauthenticated(me(target.token), 'TOKEN_REVOKED');
+    await expectUnauthenticated(refresh(target.refreshToken), 'TOKEN_REVOKED');
   });
 
   it('deleteUser deletes the user with their sessions: their access token says USER_NOT_FOUND, their refresh token is invalid', async () => {
@@ -411,8 +404,8 @@ describe('admin actions end sessions', () => {
     const target = await signUp(server);
     const res = await server.graphql('mutation($id: ID!) { deleteUser(id: $id) }', { id: target.id }, { token: admin.token });
     expect(res.body.data).toEqual({ deleteUser: true });
-    await expectRefused(me(target.token), 'USER_NOT_FOUND');
-    await expectRefused(refresh(target.refreshToken), 'REFRESH_TOKEN_INVALID');
+    await expectUnauthenticated(me(target.token), 'USER_NOT_FOUND');
+    await expectUnauthenticated(refresh(target.refreshToken), 'REFRESH_TOKEN_INVALID');
     expect(await server.app.db.sql.all('select s.id from sessions s join users u on u.id = s.user_id where u.public_id = ?', [target.id])).toHaveLength(0);
   });
 
@@ -442,7 +435,7 @@ describe('lifetimes', () => {
   it('a refresh token unused for REFRESH_TTL has expired', async () => {
     const user = await signUp(short);
     short.clock.advance(3600);
-    await expectRefused(refresh(user.refreshToken, short), 'REFRESH_TOKEN_EXPIRED');
+    await expectUnauthenticated(refresh(user.refreshToken, short), 'REFRESH_TOKEN_EXPIRED');
   });
 
   it('each refresh starts REFRESH_TTL again, up to the absolute SESSION_MAX_AGE', async () => {
@@ -456,7 +449,7 @@ describe('lifetimes', () => {
     // 150 min in: the next refresh token lives only until the 3 h mark, not a full hour.
     expect(pair.refreshExpiresIn).toBe(30 * 60);
     short.clock.advance(30 * 60);
-    await expectRefused(refresh(pair.refreshToken, short), 'REFRESH_TOKEN_EXPIRED');
+    await expectUnauthenticated(refresh(pair.refreshToken, short), 'REFRESH_TOKEN_EXPIRED');
   });
 
   it('an access token stops working when its session reaches the absolute limit, with its answer kept or not', async () => {
@@ -465,7 +458,7 @@ describe('lifetimes', () => {
       const user = await signUp(limited);
       await warm(user.token, limited);
       limited.clock.advance(10 * 60);
-      await expectRefused(me(user.token, limited), 'TOKEN_REVOKED');
+      await expectUnauthenticated(me(user.token, limited), 'TOKEN_REVOKED');
     } finally {
       await limited.close();
     }
@@ -484,7 +477,7 @@ describe('audit log', () => {
       const other = await logIn(logged, user.email, 'first secret pw');
       const changed = await logged.execute(ChangePasswordDocument, { currentPassword: 'first secret pw', newPassword: 'second secret pw' }, { token: other.accessToken });
       const fresh = changed.body.data!.changePassword;
-      await logged.graphql('mutation { logout }', {}, { token: fresh.accessToken });
+      await logged.execute(LogoutDocument, {}, { token: fresh.accessToken });
 
       const events = logs.lines.filter((line) => line.event).map((line) => line.event);
       expect(events).toEqual(['signup', 'refresh', 'refresh.reused', 'login.success', 'password.changed', 'logout']);

@@ -23,6 +23,13 @@ export async function startAttackedServer(env: Record<string, string> = {}, logs
     expectNoLeak(res.text);
     return res;
   };
+  // execute does not go through server.graphql: it is checked on its own.
+  const execute = server.execute.bind(server);
+  server.execute = async (document, variables, options) => {
+    const res = await execute(document, variables, options);
+    expectNoLeak(res.text);
+    return res;
+  };
   return server;
 }
 
