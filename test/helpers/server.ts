@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app';
+import { LoginDocument, SignupDocument } from '../../src/client/graphql';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/shared/logger';
 import { Role } from '../../src/shared/role';
@@ -169,17 +170,14 @@ export async function signUp(
   counter += 1;
   const name = options.name ?? `User ${counter}`;
   const email = options.email ?? `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
-  const res = await server.graphql<{ signup: { accessToken: string; refreshToken: string | null; user: { id: string; email: string } } }>(
-    `mutation($input: SignupInput!) { signup(input: $input) { accessToken refreshToken user { id email } } }`,
-    { input: { name, email, password: options.password ?? TEST_PASSWORD } },
-  );
+  const res = await server.execute(SignupDocument, { input: { name, email, password: options.password ?? TEST_PASSWORD } });
   if (!res.body.data) throw new Error(`signup failed: ${res.text}`);
   const { accessToken, refreshToken, user } = res.body.data.signup;
   if (options.role === Role.ADMIN) {
     // Through the service, as the API itself would.
     await server.app.users.setRole(user.id, Role.ADMIN);
   }
-  return { token: accessToken, refreshToken, id: user.id, email: user.email, name };
+  return { token: accessToken, refreshToken, id: user.id, email: user.email!, name };
 }
 
 export interface LoggedIn {
@@ -190,13 +188,10 @@ export interface LoggedIn {
 
 /** Log in over HTTP (opens a new session); throws unless it succeeds. */
 export async function logIn(server: TestServer, email: string, password = TEST_PASSWORD, options: RequestOptions = {}): Promise<LoggedIn> {
-  const res = await server.graphql<{ login: LoggedIn }>(
-    `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken refreshExpiresIn } }`,
-    { input: { email, password } },
-    options,
-  );
+  const res = await server.execute(LoginDocument, { input: { email, password } }, options);
   if (!res.body.data) throw new Error(`login failed: ${res.text}`);
-  return res.body.data.login;
+  const { accessToken, refreshToken, refreshExpiresIn } = res.body.data.login;
+  return { accessToken, refreshToken, refreshExpiresIn };
 }
 
 /** The first error's code and reason, for compact assertions. */

@@ -1,8 +1,7 @@
 // The unique index, not a read-then-write check, decides who gets an email.
+import { SignupDocument } from '../../src/client/graphql';
 import { countUsers } from '../helpers/database';
 import { errorOf, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
-
-const SIGNUP = 'mutation($input: SignupInput!) { signup(input: $input) { user { id } } }';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,7 +11,7 @@ afterAll(() => server.close());
 
 it('two concurrent signups with one email give exactly one user and one EMAIL_TAKEN', async () => {
   const input = { name: 'Twin', email: 'twin@example.com', password: TEST_PASSWORD };
-  const results = await Promise.all([server.graphql(SIGNUP, { input }), server.graphql(SIGNUP, { input })]);
+  const results = await Promise.all([server.execute(SignupDocument, { input }), server.execute(SignupDocument, { input })]);
   expect(results.filter((res) => res.body.data?.signup)).toHaveLength(1);
   expect(results.map(errorOf).filter((error) => error.reason === 'EMAIL_TAKEN')).toHaveLength(1);
   expect(await countUsers(server, 'twin@example.com')).toBe(1);
@@ -23,7 +22,7 @@ it('20 concurrent signups with case variants of one email give exactly one user'
     [...'crowd@example.com'].map((char, j) => ((i >> j % 5) & 1 ? char.toUpperCase() : char)).join(''),
   );
   const results = await Promise.all(
-    variants.map((email) => server.graphql(SIGNUP, { input: { name: 'Crowd', email, password: TEST_PASSWORD } })),
+    variants.map((email) => server.execute(SignupDocument, { input: { name: 'Crowd', email, password: TEST_PASSWORD } })),
   );
   expect(results.filter((res) => res.body.data?.signup)).toHaveLength(1);
   expect(results.filter((res) => errorOf(res).reason === 'EMAIL_TAKEN')).toHaveLength(19);

@@ -1,12 +1,15 @@
 // Cookie mode for SPAs: the refresh token only in an HttpOnly cookie; CSRF and CORS around it.
 // Cookie attributes are asserted from the raw Set-Cookie header.
+import { print } from 'graphql';
+import { ChangePasswordDocument, LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, SignupDocument } from '../../src/client/graphql';
 import { errorOf, signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
 
 const APP = 'https://app.example.test';
 const EVIL = 'https://evil.example.test';
 const COOKIE = /^refresh_token=([A-Za-z0-9_-]{43}); Max-Age=(\d+); Path=\/graphql; HttpOnly; Secure; SameSite=Strict$/;
-const REFRESH = 'mutation { refreshToken { accessToken refreshToken refreshExpiresIn user { id } } }';
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken refreshExpiresIn } }';
+
+/** refreshToken with no token argument: in cookie mode the token is the cookie. */
+const refresh = (headers: Record<string, string>) => server.execute(RefreshTokenDocument, {}, { headers });
 
 let server: TestServer;
 beforeAll(async () => {
@@ -29,9 +32,7 @@ function cookieValue(setCookie: string): string {
 
 async function loggedIn() {
   const user = await signUp(server);
-  const res = await server.graphql<{ login: { accessToken: string; refreshToken: string | null } }>(LOGIN, {
-    input: { email: user.email, password: TEST_PASSWORD },
-  });
+  const res = await server.execute(LoginDocument, { input: { email: user.email, password: TEST_PASSWORD } });
   return { user, res, cookie: cookieValue(refreshCookie(res.headers)), accessToken: res.body.data!.login.accessToken };
 }
 
@@ -45,19 +46,20 @@ describe('the cookie', () => {
     const setCookie = refreshCookie(res.headers);
     expect(setCookie).toMatch(COOKIE);
     expect(setCookie).toContain(`Max-Age=${30 * 24 * 3600}`);
-    expect(res.body.data).toEqual({ login: { accessToken: expect.any(String), refreshToken: null, refreshExpiresIn: 30 * 24 * 3600 } });
+    expect(res.body.data?.login).toMatchObject({ accessToken: expect.any(String), refreshToken: null, refreshExpiresIn: 30 * 24 * 3600 });
   });
 
   it('signup sets it too', async () => {
-    const res = await server.graphql('mutation { signup(input: {name: "C", email: "cookie-signup@example.com", password: "correct horse battery"}) { refreshToken } }');
+    const res = await server.execute(SignupDocument, { input: { name: 'C', email: 'cookie-signup@example.com', password: TEST_PASSWORD } });
     expect(refreshCookie(res.headers)).toMatch(COOKIE);
-    expect(res.body.data).toEqual({ signup: { refreshToken: null } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.signup.refreshToken).toBeNull();
   });
 
   it('leaves out Secure with AUTH_COOKIE_SECURE=false, for local http development', async () => {
     const local = await startTestServer({ AUTH_COOKIE_MODE: 'true', AUTH_COOKIE_SECURE: 'false', CORS_ORIGINS: 'http://localhost:5173' });
     try {
-      const res = await local.graphql('mutation { signup(input: {name: "L", email: "local@example.com", password: "correct horse battery"}) { refreshToken } }');
+      const res = await local.execute(SignupDocument, { input: { name: 'L', email: 'local@example.com', password: TEST_PASSWORD } });
       expect(refreshCookie(res.headers)).toMatch(/^refresh_token=[A-Za-z0-9_-]{43}; Max-Age=2592000; Path=\/graphql; HttpOnly; SameSite=Strict$/);
     } finally {
       await local.close();
@@ -68,15 +70,15 @@ describe('the cookie', () => {
 describe('refreshToken from the cookie', () => {
   it('rotates: a new access token in the body, a new cookie, and the old cookie value is spent', async () => {
     const { cookie } = await loggedIn();
-    const res = await server.graphql<{ refreshToken: { accessToken: string; refreshToken: string | null } }>(REFRESH, {}, { headers: fromBrowser(cookie) });
+    const res = await refresh(fromBrowser(cookie));
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.refreshToken.refreshToken).toBeNull();
     const next = cookieValue(refreshCookie(res.headers));
     expect(next).not.toBe(cookie);
-    const me = await server.graphql('{ me { id } }', {}, { token: res.body.data!.refreshToken.accessToken });
+    const me = await server.execute(MeDocument, {}, { token: res.body.data!.refreshToken.accessToken });
     expect(me.body.errors).toBeUndefined();
     server.clock.advance(11);
-    const reused = await server.graphql(REFRESH, {}, { headers: fromBrowser(cookie) });
+    const reused = await refresh(fromBrowser(cookie));
     expect(errorOf(reused)).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_REUSED' });
     // A refused cookie is cleared.
     expect(refreshCookie(reused.headers)).toBe('refresh_token=; Max-Age=0; Path=/graphql; HttpOnly; Secure; SameSite=Strict');
@@ -84,18 +86,18 @@ describe('refreshToken from the cookie', () => {
 
   it('refuses a forged cross-site request (Origin not in CORS_ORIGINS) with FORBIDDEN / ORIGIN_NOT_ALLOWED, and does not spend the cookie', async () => {
     const { cookie } = await loggedIn();
-    const forged = await server.graphql(REFRESH, {}, { headers: fromBrowser(cookie, EVIL) });
+    const forged = await refresh(fromBrowser(cookie, EVIL));
     expect(forged.status).toBe(403);
     expect(errorOf(forged)).toEqual({ code: 'FORBIDDEN', reason: 'ORIGIN_NOT_ALLOWED' });
     expect(forged.text).not.toContain('accessToken');
     expect(forged.headers.get('access-control-allow-origin')).toBeNull();
-    const allowed = await server.graphql(REFRESH, {}, { headers: fromBrowser(cookie) });
+    const allowed = await refresh(fromBrowser(cookie));
     expect(allowed.body.errors).toBeUndefined();
   });
 
   it('refuses a request with the cookie and no Origin at all', async () => {
     const { cookie } = await loggedIn();
-    const res = await server.graphql(REFRESH, {}, { headers: { cookie: `refresh_token=${cookie}` } });
+    const res = await refresh({ cookie: `refresh_token=${cookie}` });
     expect(errorOf(res)).toEqual({ code: 'FORBIDDEN', reason: 'ORIGIN_NOT_ALLOWED' });
   });
 
@@ -104,19 +106,19 @@ describe('refreshToken from the cookie', () => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', ...fromBrowser(cookie) },
-      body: JSON.stringify({ query: REFRESH }),
+      body: JSON.stringify({ query: print(RefreshTokenDocument) }),
     });
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({
       errors: [{ message: 'Send a GraphQL POST as JSON, with the header Content-Type: application/json', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }],
     });
     expect(res.headers.getSetCookie()).toEqual([]);
-    const allowed = await server.graphql(REFRESH, {}, { headers: fromBrowser(cookie) });
+    const allowed = await refresh(fromBrowser(cookie));
     expect(allowed.body.errors).toBeUndefined();
   });
 
   it('says REFRESH_TOKEN_MISSING without a cookie', async () => {
-    const res = await server.graphql(REFRESH, {}, { headers: { origin: APP } });
+    const res = await refresh({ origin: APP });
     expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_MISSING' });
   });
 });
@@ -124,21 +126,18 @@ describe('refreshToken from the cookie', () => {
 describe('logout and changePassword', () => {
   it('logout clears the cookie', async () => {
     const { accessToken } = await loggedIn();
-    const res = await server.graphql('mutation { logout }', {}, { token: accessToken, headers: { origin: APP } });
+    const res = await server.execute(LogoutDocument, {}, { token: accessToken, headers: { origin: APP } });
     expect(res.body.data).toEqual({ logout: true });
     expect(refreshCookie(res.headers)).toBe('refresh_token=; Max-Age=0; Path=/graphql; HttpOnly; Secure; SameSite=Strict');
   });
 
   it('changePassword sets a new cookie', async () => {
     const { accessToken, cookie } = await loggedIn();
-    const res = await server.graphql(
-      'mutation { changePassword(currentPassword: "correct horse battery", newPassword: "another good passphrase") { refreshToken } }',
-      {},
-      { token: accessToken },
-    );
-    expect(res.body.data).toEqual({ changePassword: { refreshToken: null } });
+    const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: 'another good passphrase' }, { token: accessToken });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.changePassword.refreshToken).toBeNull();
     expect(cookieValue(refreshCookie(res.headers))).not.toBe(cookie);
-    const old = await server.graphql(REFRESH, {}, { headers: fromBrowser(cookie) });
+    const old = await refresh(fromBrowser(cookie));
     expect(errorOf(old)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
   });
 });

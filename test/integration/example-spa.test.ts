@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { print } from 'graphql';
+import { SignupDocument, type SignupMutation } from '../../src/client/graphql';
+import { TEST_PASSWORD } from '../helpers/server';
 
 const SERVE = resolve(__dirname, '../../examples/spa/serve.js');
 
@@ -66,11 +69,13 @@ it('runs the API in cookie mode, allowing the SPA origin with credentials', asyn
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: spaUrl.origin },
     body: JSON.stringify({
-      query: 'mutation($input: SignupInput!) { signup(input: $input) { refreshToken } }',
-      variables: { input: { name: 'Spa', email: 'spa@example.com', password: 'correct horse battery' } },
+      query: print(SignupDocument),
+      variables: { input: { name: 'Spa', email: 'spa@example.com', password: TEST_PASSWORD } },
     }),
   });
-  expect(await res.json()).toEqual({ data: { signup: { refreshToken: null } } });
+  const body = (await res.json()) as { data?: SignupMutation; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  expect(body.data?.signup.refreshToken).toBeNull();
   expect(res.headers.get('access-control-allow-origin')).toBe(spaUrl.origin);
   expect(res.headers.get('access-control-allow-credentials')).toBe('true');
   // Plain http on this machine: no Secure attribute, or the browser would never send it back.

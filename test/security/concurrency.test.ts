@@ -1,4 +1,5 @@
 // A race for one email: 20 concurrent signups with case variants of it make exactly one user.
+import { SignupDocument } from '../../src/client/graphql';
 import { countUsers } from '../helpers/database';
 import { type TestServer } from '../helpers/server';
 import { startAttackedServer } from './harness';
@@ -14,9 +15,7 @@ it('20 concurrent signups with case variants of one email give exactly one user 
     [...'race@example.com'].map((char, j) => ((i >> j % 5) & 1 ? char.toUpperCase() : char)).join('') + (i % 3 === 0 ? ' ' : ''),
   );
   const results = await Promise.all(
-    variants.map((email) =>
-      server.graphql('mutation($input: SignupInput!) { signup(input: $input) { user { email } } }', { input: { name: 'Racer', email, password: 'long enough' } }),
-    ),
+    variants.map((email) => server.execute(SignupDocument, { input: { name: 'Racer', email, password: 'long enough' } })),
   );
   const created = results.filter((res) => res.body.data);
   const taken = results.filter((res) => res.body.errors?.[0].extensions?.reason === 'EMAIL_TAKEN');

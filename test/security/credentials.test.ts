@@ -1,9 +1,7 @@
 // Credential attacks: account enumeration, oversized passwords, hidden fields, privilege in input.
+import { LoginDocument, SignupDocument, UsersDocument, type LoginInput, type SignupInput } from '../../src/client/graphql';
 import { signUp, TEST_PASSWORD, type SignedUp, type TestServer } from '../helpers/server';
 import { startAttackedServer } from './harness';
-
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
-const SIGNUP = 'mutation($input: SignupInput!) { signup(input: $input) { accessToken user { role } } }';
 
 let server: TestServer;
 let alice: SignedUp;
@@ -16,17 +14,20 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function userCount(): Promise<number> {
-  const res = await server.graphql<{ users: { totalCount: number } }>('{ users { totalCount } }', {}, { token: alice.token });
+  const res = await server.execute(UsersDocument, {}, { token: alice.token });
   return res.body.data?.users.totalCount ?? -1;
 }
+
+const login = (input: LoginInput) => server.execute(LoginDocument, { input });
+const signup = (input: SignupInput) => server.execute(SignupDocument, { input });
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 it('an unknown email and a wrong password get identical answers, in times within noise of each other', async () => {
   const unknown = { email: 'nobody@example.com', password: 'wrong password' };
   const wrong = { email: alice.email, password: 'wrong password' };
-  const a = await server.graphql(LOGIN, { input: unknown });
-  const b = await server.graphql(LOGIN, { input: wrong });
+  const a = await login(unknown);
+  const b = await login(wrong);
   expect(a.status).toBe(b.status);
   expect(a.text).toBe(b.text);
 
@@ -34,7 +35,7 @@ it('an unknown email and a wrong password get identical answers, in times within
   for (let i = 0; i < 30; i++) {
     for (const [name, input] of [['unknown', unknown], ['wrong', wrong]] as const) {
       const started = performance.now();
-      await server.graphql(LOGIN, { input });
+      await login(input);
       times[name].push(performance.now() - started);
     }
   }
@@ -46,21 +47,22 @@ it('an unknown email and a wrong password get identical answers, in times within
 it('a 1 MB password is refused as input, on signup and on login, and creates nothing', async () => {
   const before = await userCount();
   const huge = 'p'.repeat(1_000_000);
-  const signup = await server.graphql(SIGNUP, { input: { name: 'Huge', email: 'huge@example.com', password: huge } });
-  expect(signup.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { password: expect.stringContaining('72 bytes') } });
-  const login = await server.graphql(LOGIN, { input: { email: alice.email, password: huge } });
-  expect(login.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { password: expect.stringContaining('72 bytes') } });
+  const signedUp = await signup({ name: 'Huge', email: 'huge@example.com', password: huge });
+  expect(signedUp.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { password: expect.stringContaining('72 bytes') } });
+  const loggedIn = await login({ email: alice.email, password: huge });
+  expect(loggedIn.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { password: expect.stringContaining('72 bytes') } });
   expect(await userCount()).toBe(before);
 });
 
 it('a 73-byte password is refused; 72 bytes is accepted', async () => {
-  const refused = await server.graphql(SIGNUP, { input: { name: 'Long', email: 'long73@example.com', password: 'é'.repeat(36) + 'x' } });
+  const refused = await signup({ name: 'Long', email: 'long73@example.com', password: 'é'.repeat(36) + 'x' });
   expect(refused.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { password: expect.any(String) } });
-  const accepted = await server.graphql(SIGNUP, { input: { name: 'Long', email: 'long72@example.com', password: 'é'.repeat(36) } });
+  const accepted = await signup({ name: 'Long', email: 'long72@example.com', password: 'é'.repeat(36) });
   expect(accepted.body.errors).toBeUndefined();
 });
 
 it.each(['password', 'passwordHash', 'password_hash'])('the %s field cannot be queried', async (field) => {
+  // A field no typed operation selects (none can): inline.
   const res = await server.graphql(`{ me { id ${field} } }`, {}, { token: alice.token });
   expect(res.status).toBe(400);
   expect(res.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -69,16 +71,18 @@ it.each(['password', 'passwordHash', 'password_hash'])('the %s field cannot be q
 
 it('a signup with an extra role: ADMIN input field is refused, as a literal and as a variable', async () => {
   const before = await userCount();
+  // The extra field written into the document itself: inline, as no typed operation can carry it.
   const literal = await server.graphql('mutation { signup(input: {name: "Eve", email: "eve@example.com", password: "long enough", role: ADMIN}) { accessToken } }');
   expect(literal.status).toBe(400);
   expect(literal.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-  const variable = await server.graphql(SIGNUP, { input: { name: 'Eve', email: 'eve@example.com', password: 'long enough', role: 'ADMIN' } });
+  // role is not a field of SignupInput: sent anyway, as an attacker would.
+  const variable = await signup({ name: 'Eve', email: 'eve@example.com', password: 'long enough', role: 'ADMIN' } as SignupInput);
   expect(variable.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   expect(variable.body.data).toBeUndefined();
   expect(await userCount()).toBe(before);
 });
 
 it('control: the same signup without the extra field makes a USER', async () => {
-  const res = await server.graphql<{ signup: { user: { role: string } } }>(SIGNUP, { input: { name: 'Eve', email: 'eve@example.com', password: TEST_PASSWORD } });
+  const res = await signup({ name: 'Eve', email: 'eve@example.com', password: TEST_PASSWORD });
   expect(res.body.data?.signup.user.role).toBe('USER');
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SignupDocument } from '../../src/client/graphql';
 import { LogCapture, type TestServer } from '../helpers/server';
 import { startAttackedServer } from './harness';
 
@@ -31,9 +32,7 @@ it('a signup that meets a locked database is a 503, logged with the driver code 
   other.prepare('begin exclusive').run();
   let res;
   try {
-    res = await server.graphql('mutation($input: SignupInput!) { signup(input: $input) { accessToken } }', {
-      input: { name: 'Locked', email: EMAIL, password: PASSWORD },
-    });
+    res = await server.execute(SignupDocument, { input: { name: 'Locked', email: EMAIL, password: PASSWORD } });
   } finally {
     other.prepare('rollback').run();
     other.close();

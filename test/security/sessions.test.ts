@@ -1,11 +1,10 @@
 // Attacks on sessions and refresh tokens, one per test: each is refused with the exact reason,
 // and no response leaks anything (the harness checks every one).
 import { randomUUID } from 'node:crypto';
+import { MeDocument, RefreshTokenDocument, SessionsDocument, SignupDocument } from '../../src/client/graphql';
 import { decodePayload, forgeToken } from '../helpers/jwt';
-import { errorOf, signUp, type TestServer } from '../helpers/server';
+import { errorOf, signUp, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { DEFAULT_LIMITS, startAttackedServer } from './harness';
-
-const REFRESH = 'mutation($token: String) { refreshToken(token: $token) { accessToken refreshToken } }';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -24,9 +23,9 @@ it('guessing refresh tokens is limited per client IP, and a guess never matches'
   const headers = from();
   for (let i = 0; i < 20; i++) {
     const guess = Buffer.from(randomUUID() + randomUUID()).toString('base64url').slice(0, 43);
-    expect(errorOf(await server.graphql(REFRESH, { token: guess }, { headers })).reason).toBe('REFRESH_TOKEN_INVALID');
+    expect(errorOf(await server.execute(RefreshTokenDocument, { token: guess }, { headers })).reason).toBe('REFRESH_TOKEN_INVALID');
   }
-  const limited = await server.graphql(REFRESH, { token: 'A'.repeat(43) }, { headers });
+  const limited = await server.execute(RefreshTokenDocument, { token: 'A'.repeat(43) }, { headers });
   expect(limited.status).toBe(429);
   expect(errorOf(limited).code).toBe('RATE_LIMITED');
 });
@@ -37,13 +36,13 @@ it.each([
   ['unicode', 'é'.repeat(43)],
   ['a token with a trailing newline', `${'A'.repeat(43)}\n`],
 ])('%s: REFRESH_TOKEN_INVALID', async (_name, token) => {
-  expect(errorOf(await server.graphql(REFRESH, { token }, { headers: from() }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_INVALID' });
+  expect(errorOf(await server.execute(RefreshTokenDocument, { token }, { headers: from() }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_INVALID' });
 });
 
 it('a refresh token is not an access token, and an access token is not a refresh token', async () => {
   const user = await signUp(server);
-  expect(errorOf(await server.graphql('{ me { id } }', {}, { token: user.refreshToken! }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
-  expect(errorOf(await server.graphql(REFRESH, { token: user.token }, { headers: from() }))).toEqual({
+  expect(errorOf(await server.execute(MeDocument, {}, { token: user.refreshToken! }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+  expect(errorOf(await server.execute(RefreshTokenDocument, { token: user.token }, { headers: from() }))).toEqual({
     code: 'UNAUTHENTICATED',
     reason: 'REFRESH_TOKEN_INVALID',
   });
@@ -54,24 +53,25 @@ it("an access token re-signed (with the leaked secret) to carry someone else's s
   const bob = await signUp(server);
   const claims = { ...decodePayload(alice.token), sid: decodePayload(bob.token).sid };
   const forged = forgeToken({ alg: 'HS256', typ: 'JWT' }, claims, server.config.jwt.secret!);
-  expect(errorOf(await server.graphql('{ me { id } }', {}, { token: forged }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+  expect(errorOf(await server.execute(MeDocument, {}, { token: forged }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
 });
 
 it('an access token without a session, or with a made-up one, is refused', async () => {
   const alice = await signUp(server);
   const { sid: _sid, ...withoutSid } = decodePayload(alice.token);
   const secret = server.config.jwt.secret!;
-  expect(errorOf(await server.graphql('{ me { id } }', {}, { token: forgeToken({ alg: 'HS256', typ: 'JWT' }, withoutSid, secret) }))).toEqual({
+  expect(errorOf(await server.execute(MeDocument, {}, { token: forgeToken({ alg: 'HS256', typ: 'JWT' }, withoutSid, secret) }))).toEqual({
     code: 'UNAUTHENTICATED',
     reason: 'TOKEN_INVALID',
   });
   const madeUp = forgeToken({ alg: 'HS256', typ: 'JWT' }, { ...decodePayload(alice.token), sid: randomUUID() }, secret);
-  expect(errorOf(await server.graphql('{ me { id } }', {}, { token: madeUp }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+  expect(errorOf(await server.execute(MeDocument, {}, { token: madeUp }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
 });
 
 it("revokeSession does not tell someone else's session from one that does not exist", async () => {
   const victim = await signUp(server);
   const mallory = await signUp(server);
+  // No typed operation for revokeSession (schema/operations/ has none): inline.
   const revoke = 'mutation($id: ID!) { revokeSession(id: $id) }';
   const theirs = await server.graphql(revoke, { id: decodePayload(victim.token).sid }, { token: mallory.token });
   const nobodys = await server.graphql(revoke, { id: randomUUID() }, { token: mallory.token });
@@ -82,14 +82,13 @@ it("revokeSession does not tell someone else's session from one that does not ex
 it("sessions lists only the caller's own sessions", async () => {
   const victim = await signUp(server);
   const mallory = await signUp(server);
-  const res = await server.graphql<{ sessions: Array<{ id: string }> }>('{ sessions { id } }', {}, { token: mallory.token });
+  const res = await server.execute(SessionsDocument, {}, { token: mallory.token });
   expect(res.body.data?.sessions.map((session) => session.id)).toEqual([decodePayload(mallory.token).sid]);
   expect(res.text).not.toContain(decodePayload(victim.token).sid as string);
 });
 
 describe('in cookie mode', () => {
   const APP = 'https://app.example.test';
-  const REFRESH_FROM_COOKIE = 'mutation { refreshToken { accessToken } }';
   let spa: TestServer;
   beforeAll(async () => {
     spa = await startAttackedServer({
@@ -107,23 +106,23 @@ describe('in cookie mode', () => {
   const browser = (cookie: string, address: string) => ({ cookie: `refresh_token=${cookie}`, origin: APP, 'x-forwarded-for': address });
 
   it('a rate-limited refresh keeps the refresh cookie: a busy neighbour behind the same NAT does not log the user out', async () => {
-    const signup = await spa.graphql('mutation { signup(input: {name: "N", email: "nat-user@example.com", password: "correct horse battery"}) { accessToken } }');
+    const signup = await spa.execute(SignupDocument, { input: { name: 'N', email: 'nat-user@example.com', password: TEST_PASSWORD } });
     const cookie = /^refresh_token=([A-Za-z0-9_-]{43});/.exec(refreshCookies(signup.headers)[0])![1];
     const nat = '203.0.113.50';
     // The neighbour spends the NAT's refresh allowance.
-    expect(errorOf(await spa.graphql(REFRESH, { token: 'A'.repeat(43) }, { headers: { 'x-forwarded-for': nat } })).reason).toBe('REFRESH_TOKEN_INVALID');
+    expect(errorOf(await spa.execute(RefreshTokenDocument, { token: 'A'.repeat(43) }, { headers: { 'x-forwarded-for': nat } })).reason).toBe('REFRESH_TOKEN_INVALID');
 
-    const limited = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser(cookie, nat) });
+    const limited = await spa.execute(RefreshTokenDocument, {}, { headers: browser(cookie, nat) });
     expect(limited.status).toBe(429);
     expect(errorOf(limited).code).toBe('RATE_LIMITED');
     expect(refreshCookies(limited.headers)).toEqual([]);
     // The cookie the browser kept still works.
-    const later = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser(cookie, '203.0.113.51') });
+    const later = await spa.execute(RefreshTokenDocument, {}, { headers: browser(cookie, '203.0.113.51') });
     expect(later.body.errors).toBeUndefined();
   });
 
   it('control: a dead refresh cookie is cleared', async () => {
-    const res = await spa.graphql(REFRESH_FROM_COOKIE, {}, { headers: browser('B'.repeat(43), '203.0.113.52') });
+    const res = await spa.execute(RefreshTokenDocument, {}, { headers: browser('B'.repeat(43), '203.0.113.52') });
     expect(errorOf(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'REFRESH_TOKEN_INVALID' });
     expect(refreshCookies(res.headers)).toEqual(['refresh_token=; Max-Age=0; Path=/graphql; HttpOnly; Secure; SameSite=Strict']);
   });
