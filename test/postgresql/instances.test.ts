@@ -19,6 +19,7 @@ import { groupEnv, startInstance, startInstances, type Instance } from '../helpe
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, TEST_PASSWORD, type GraphQLResponse } from '../helpers/server';
 import { describeWithService, REDIS } from '../helpers/services';
+import { poll } from '../helpers/wait';
 
 const DELETE_USER = parse('mutation($id: ID!) { deleteUser(id: $id) }') as TypedDocumentNode<{ deleteUser: boolean }, { id: string }>;
 const REVOKE_SESSION = parse('mutation($id: ID!) { revokeSession(id: $id) }') as TypedDocumentNode<{ revokeSession: boolean }, { id: string }>;
@@ -61,16 +62,10 @@ async function warm(instance: Instance, token: string): Promise<void> {
  * `since` (the revoking response) is still answered. Resolves with how long after `since` the refusal came.
  */
 async function refusedWithinBound(instance: Instance, token: string, since: number, reason = 'TOKEN_REVOKED'): Promise<number> {
-  for (;;) {
-    const sent = Date.now();
-    const res = await me(instance, token);
-    if (res.status === 401) {
-      expect(errorOf(res).reason).toBe(reason);
-      return sent - since;
-    }
-    if (sent - since > BOUND_MS) throw new Error(`${instance.name} still accepted the token ${sent - since} ms after it was revoked`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  const { value: res, met, afterMs } = await poll(() => me(instance, token), (answer) => answer.status === 401, { withinMs: BOUND_MS, everyMs: 5, since });
+  if (!met) throw new Error(`${instance.name} still accepted the token ${afterMs} ms after it was revoked`);
+  expect(errorOf(res).reason).toBe(reason);
+  return afterMs;
 }
 
 describeWithService(REDIS, 'two instances on one PostgreSQL and one Redis', () => {

@@ -8,6 +8,7 @@ import { groupEnv, startInstance, type Instance } from '../helpers/instances';
 import { privatePostgresMissing, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres';
 import { TEST_PASSWORD, type GraphQLResponse } from '../helpers/server';
 import { describeWhenAvailable } from '../helpers/services';
+import { waitFor } from '../helpers/wait';
 
 const missing = privatePostgresMissing();
 /** Named like every test database of this run, which is what lets the harness use it. */
@@ -59,10 +60,10 @@ describeWhenAvailable(missing === undefined, missing ?? '', 'a PostgreSQL restar
     cluster.start();
     phase = 'back';
     // Full service again, without a restart: wait for the first full answer, then require only full answers.
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && !(await server.execute(MeDocument, {}, { token })).body.data) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(async () => Boolean((await server.execute(MeDocument, {}, { token })).body.data), 'a full answer after the restart', {
+      withinMs: 15_000,
+      everyMs: 100,
+    });
     phase = 'recovered';
     await new Promise((resolve) => setTimeout(resolve, 500));
     running = false;

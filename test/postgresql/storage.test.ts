@@ -12,6 +12,7 @@ import { createLogger } from '../../src/shared/logger';
 import { connectTo, createEmptyPostgresDatabase, createPostgresDatabase, planOf, queriesDuring, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, signUp, startTestServer, type TestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 const open = (database: TestDatabase, migrate: boolean) =>
   openDatabase(readDatabase(database.env), createLogger('silent'), { migrate, lock: false, cacheSessions: false });
@@ -136,17 +137,6 @@ describe('kept session answers and the change feed', () => {
   const health = async () => ((await (await fetch(`${server.baseUrl}/health`)).json()) as { database: { changeFeed: string } }).database.changeFeed;
   const me = (token: string) => server.graphql('{ me { id name } }', {}, { token });
 
-  /** Polls until `condition` holds; fails if a check started more than `ms` after the first one still did not hold. */
-  async function waitFor(condition: () => Promise<boolean>, what: string, ms = 5000): Promise<number> {
-    const started = Date.now();
-    for (;;) {
-      const sent = Date.now();
-      if (await condition()) return sent - started;
-      if (sent - started > ms) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
   async function warm(token: string): Promise<void> {
     await me(token);
     expect(await queriesDuring(server, () => me(token))).toEqual([]);
@@ -156,14 +146,14 @@ describe('kept session answers and the change feed', () => {
     const user = await signUp(server);
     await warm(user.token);
     await other.query('update sessions set revoked_at = now() where public_id = $1', [decodePayload(user.token).sid]);
-    expect(await waitFor(async () => errorOf(await me(user.token)).reason === 'TOKEN_REVOKED', 'the revocation', 1000)).toBeLessThanOrEqual(1000);
+    expect(await waitFor(async () => errorOf(await me(user.token)).reason === 'TOKEN_REVOKED', 'the revocation', { withinMs: 1000 })).toBeLessThanOrEqual(1000);
   });
 
   it('a user changed by another connection is read afresh: a rename is seen', async () => {
     const user = await signUp(server);
     await warm(user.token);
     await other.query("update users set name = 'Renamed elsewhere' where public_id = $1", [user.id]);
-    await waitFor(async () => JSON.stringify((await me(user.token)).body.data).includes('Renamed elsewhere'), 'the rename', 1000);
+    await waitFor(async () => JSON.stringify((await me(user.token)).body.data).includes('Renamed elsewhere'), 'the rename', { withinMs: 1000 });
   });
 
   it('while the feed is down nothing is kept (fail closed), and it comes back by itself', async () => {
@@ -171,12 +161,12 @@ describe('kept session answers and the change feed', () => {
     await warm(user.token);
     expect(await health()).toBe('live');
     await other.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'graphql-jwt-auth change-feed' and datname = current_database()");
-    await waitFor(async () => (await health()) === 'down', 'the feed to be seen down');
+    await waitFor(async () => (await health()) === 'down', 'the feed to be seen down', { withinMs: 5000 });
     // Every request now reads the table: a revocation made while nobody is listening counts at once.
     expect(await queriesDuring(server, () => me(user.token))).toEqual([SESSION_WITH_USER_SQL]);
     await other.query('update sessions set revoked_at = now() where public_id = $1', [decodePayload(user.token).sid]);
     expect(errorOf(await me(user.token)).reason).toBe('TOKEN_REVOKED');
-    await waitFor(async () => (await health()) === 'live', 'the feed to reconnect');
+    await waitFor(async () => (await health()) === 'live', 'the feed to reconnect', { withinMs: 5000 });
     const again = await signUp(server);
     await warm(again.token);
   });

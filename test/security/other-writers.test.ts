@@ -12,6 +12,7 @@ import { Role } from '../../src/graphql/types/enums';
 import { connectTo, createPostgresDatabase, onPostgres, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { errorOf, signUp, type GraphQLResponse, type TestServer } from '../helpers/server';
+import { poll } from '../helpers/wait';
 import { startAttackedServer } from './harness';
 
 /** Another writer on the server's database, outside the server. */
@@ -53,13 +54,7 @@ afterAll(async () => {
  * was committed (whichever comes first): SQLite's bound is zero (the very next request), PostgreSQL's one second.
  */
 async function eventually(request: () => Promise<GraphQLResponse>, refused: (res: GraphQLResponse) => boolean): Promise<GraphQLResponse> {
-  const deadline = Date.now() + (onPostgres ? 1000 : 0);
-  for (;;) {
-    const sent = Date.now();
-    const res = await request();
-    if (refused(res) || sent >= deadline) return res;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return (await poll(request, refused, { withinMs: onPostgres ? 1000 : 0 })).value;
 }
 
 async function warm(token: string): Promise<void> {
