@@ -1,14 +1,13 @@
 // Password work runs in a bounded worker pool: when it is full, login and signup say so at once (503).
+import { LoginDocument } from '../../src/client/graphql';
 import { signUp, startTestServer, TEST_PASSWORD } from '../helpers/server';
-
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { tokenType } }';
 
 it('answers SERVICE_UNAVAILABLE with retryAfter and HTTP 503 when the hash queue is full, never a 500', async () => {
   const server = await startTestServer({ BCRYPT_COST: '10', HASH_WORKERS: '1', HASH_QUEUE_MAX: '0' });
   try {
     const { email } = await signUp(server);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } })),
+      Array.from({ length: 6 }, () => server.execute(LoginDocument, { input: { email, password: TEST_PASSWORD } })),
     );
     const ok = results.filter((res) => res.status === 200 && res.body.data);
     const busy = results.filter((res) => res.status === 503);

@@ -1,9 +1,8 @@
 // Brute force against the deployed defaults: aliases, rotating X-Forwarded-For, the right password
 // during backoff, and email variants.
+import { LoginDocument } from '../../src/client/graphql';
 import { errorOf, signUp, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { DEFAULT_LIMITS, startAttackedServer } from './harness';
-
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -11,10 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const login = (email: string, password: string, headers: Record<string, string> = {}) => server.graphql(LOGIN, { input: { email, password } }, { headers });
+const login = (email: string, password: string, headers: Record<string, string> = {}) => server.execute(LoginDocument, { input: { email, password } }, { headers });
 
 it('100 aliased logins in one request are refused before any runs (and 16 by the alias limit)', async () => {
   const { email } = await signUp(server);
+  // Aliased logins in one document: inline, as no typed operation has aliases.
   const fields = Array.from({ length: 100 }, (_, i) => `a${i}: login(input: {email: "${email}", password: "guess ${i}"}) { accessToken }`);
   const res = await server.graphql(`mutation { ${fields.join(' ')} }`);
   // ~1,500 tokens: the parser's token limit refuses it even before the alias limit would.

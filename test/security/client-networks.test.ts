@@ -1,9 +1,8 @@
 // IPv6 clients hold at least a /64: limits count them per RATE_LIMIT_IPV6_PREFIX bits (64), whatever the
 // spelling, and an IPv4-mapped IPv6 address is the IPv4 client it maps. Through a trusted proxy, as deployed.
+import { LoginDocument } from '../../src/client/graphql';
 import { errorOf, signUp, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { DEFAULT_LIMITS, startAttackedServer } from './harness';
-
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,7 +14,7 @@ let guess = 0;
 /** A wrong login for an email nobody has, from `address` (as the trusted proxy forwards it). */
 async function sprayFrom(address: string): Promise<unknown> {
   guess += 1;
-  const res = await server.graphql(LOGIN, { input: { email: `sprayed-${guess}@example.com`, password: 'wrong password' } }, { headers: { 'x-forwarded-for': address } });
+  const res = await server.execute(LoginDocument, { input: { email: `sprayed-${guess}@example.com`, password: 'wrong password' } }, { headers: { 'x-forwarded-for': address } });
   return errorOf(res).code;
 }
 
@@ -49,11 +48,11 @@ it("the login backoff counts per /64 too: another address of the attacker's /64 
   const { email } = await signUp(server);
   const from = (address: string) => ({ 'x-forwarded-for': address });
   for (let i = 1; i <= 5; i++) {
-    const res = await server.graphql(LOGIN, { input: { email, password: 'wrong password' } }, { headers: from(`2001:db8:cccc:1::${i}`) });
+    const res = await server.execute(LoginDocument, { input: { email, password: 'wrong password' } }, { headers: from(`2001:db8:cccc:1::${i}`) });
     expect(errorOf(res).reason).toBe('INVALID_CREDENTIALS');
   }
-  const sameNetwork = await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:1:1234::6') });
+  const sameNetwork = await server.execute(LoginDocument, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:1:1234::6') });
   expect(errorOf(sameNetwork).code).toBe('RATE_LIMITED');
-  const otherNetwork = await server.graphql(LOGIN, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:2::1') });
+  const otherNetwork = await server.execute(LoginDocument, { input: { email, password: TEST_PASSWORD } }, { headers: from('2001:db8:cccc:2::1') });
   expect(otherNetwork.body.errors).toBeUndefined();
 });

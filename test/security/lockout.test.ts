@@ -1,11 +1,11 @@
 // Locking someone else out, and guessing in parallel: the login backoff counts per (account, client
 // network or device), a device that has logged in before passes what others triggered, the account-wide
 // ceiling still slows a guess spread over many networks, and a backoff window admits exactly one attempt.
+import { ChangePasswordDocument, LoginDocument } from '../../src/client/graphql';
 import { LogCapture, errorOf, signUp, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { DEFAULT_LIMITS, startAttackedServer } from './harness';
 
-const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
-const CHANGE = 'mutation($current: String!, $next: String!) { changePassword(currentPassword: $current, newPassword: $next) { accessToken } }';
+const NEW_PASSWORD = 'a new long passphrase';
 const ACCOUNT_CEILING = 10;
 const DEVICE_COOKIE = /^device_token=([A-Za-z0-9_.-]+); Max-Age=31536000; Path=\/graphql; HttpOnly; Secure; SameSite=Strict$/;
 
@@ -35,7 +35,7 @@ function client(): Record<string, string> {
   return { 'x-forwarded-for': `198.51.100.${network}` };
 }
 
-const login = (email: string, password: string, headers: Record<string, string>) => server.graphql(LOGIN, { input: { email, password } }, { headers });
+const login = (email: string, password: string, headers: Record<string, string>) => server.execute(LoginDocument, { input: { email, password } }, { headers });
 
 /** The device token a response set, as the Cookie header a browser would send back. */
 function deviceCookieOf(res: GraphQLResponse<unknown>): string {
@@ -71,7 +71,7 @@ describe('the backoff belongs to the client that failed', () => {
   it('failed logins elsewhere do not stop the owner from changing their password', async () => {
     const { email, token } = await signUp(server);
     await failFiveTimes(email, client());
-    const res = await server.graphql(CHANGE, { current: TEST_PASSWORD, next: 'a new long passphrase' }, { token, headers: client() });
+    const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, { token, headers: client() });
     expect(res.body.errors).toBeUndefined();
   });
 });
@@ -98,9 +98,9 @@ describe('a device that has logged in before', () => {
     const nat = client();
     const device = deviceCookieOf(await login(email, TEST_PASSWORD, nat));
     await failFiveTimes(email, nat);
-    const refused = await server.graphql(CHANGE, { current: TEST_PASSWORD, next: 'a new long passphrase' }, { token, headers: nat });
+    const refused = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, { token, headers: nat });
     expect(errorOf(refused).code).toBe('RATE_LIMITED');
-    const res = await server.graphql(CHANGE, { current: TEST_PASSWORD, next: 'a new long passphrase' }, { token, headers: { ...nat, cookie: device } });
+    const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, { token, headers: { ...nat, cookie: device } });
     expect(res.body.errors).toBeUndefined();
     expect(deviceCookieOf(res)).not.toBe(device);
   });
@@ -134,10 +134,10 @@ describe('a device that has logged in before', () => {
     const { email, token } = await signUp(server);
     const nat = client();
     const oldDevice = deviceCookieOf(await login(email, TEST_PASSWORD, nat));
-    const changed = await server.graphql(CHANGE, { current: TEST_PASSWORD, next: 'a new long passphrase' }, { token, headers: client() });
+    const changed = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, { token, headers: client() });
     expect(changed.body.errors).toBeUndefined();
     await failFiveTimes(email, nat);
-    expect(errorOf(await login(email, 'a new long passphrase', { ...nat, cookie: oldDevice })).code).toBe('RATE_LIMITED');
+    expect(errorOf(await login(email, NEW_PASSWORD, { ...nat, cookie: oldDevice })).code).toBe('RATE_LIMITED');
   });
 });
 
@@ -178,7 +178,7 @@ describe('parallel guesses', () => {
 
   /** Five wrong passwords, then wait out the 1 s backoff they started. */
   async function backedOffAndExpired(email: string): Promise<void> {
-    for (let i = 0; i < 5; i++) expect(errorOf(await slow.graphql(LOGIN, { input: { email, password: 'wrong password' } })).reason).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 5; i++) expect(errorOf(await slow.execute(LoginDocument, { input: { email, password: 'wrong password' } })).reason).toBe('INVALID_CREDENTIALS');
     slow.clock.advance(1);
   }
 
@@ -196,7 +196,7 @@ describe('parallel guesses', () => {
     const burst = await whileHashingIsBusy(() =>
       Promise.all(
         Array.from({ length: 25 }, (_, i) =>
-          slow.graphql(LOGIN, { input: { email, password: i === 12 ? TEST_PASSWORD : `wrong password ${i}` } }, { headers: { 'x-request-id': `login-burst-${i}` } }),
+          slow.execute(LoginDocument, { input: { email, password: i === 12 ? TEST_PASSWORD : `wrong password ${i}` } }, { headers: { 'x-request-id': `login-burst-${i}` } }),
         ),
       ),
     );
@@ -214,7 +214,7 @@ describe('parallel guesses', () => {
     await whileHashingIsBusy(() =>
       Promise.all(
         Array.from({ length: 25 }, (_, i) =>
-          slow.graphql(CHANGE, { current: i === 12 ? TEST_PASSWORD : `wrong password ${i}`, next: 'a new long passphrase' }, {
+          slow.execute(ChangePasswordDocument, { currentPassword: i === 12 ? TEST_PASSWORD : `wrong password ${i}`, newPassword: NEW_PASSWORD }, {
             token,
             headers: { 'x-request-id': `change-burst-${i}` },
           }),
