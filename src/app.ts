@@ -83,9 +83,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // The HTTP edge.
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
-  const graphql = createGraphQLHandler(apollo, (req, requestId, http) =>
+  const graphql = createGraphQLHandler(apollo, (req, requestId, http, receivedAt) =>
     // headersDistinct: req.headers keeps only the first of two Authorization headers.
-    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
+    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http, receivedAt }),
   );
 
   /** 503 when the database does not answer; Redis away is 200 "degraded": the limits fall back to memory. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
-import * as graphiql from '@graphql-yoga/render-graphiql/graphiql';
+import type * as GraphiQLBundle from '@graphql-yoga/render-graphiql/graphiql';
 import { playgroundSessionScript, scriptJson } from './playground-session';
 
 /**
@@ -81,7 +81,7 @@ interface GraphiQLOptions {
 }
 
 /** The page, with the login helper before GraphiQL's script, and the policy that lets exactly those scripts run. */
-export function renderPlayground(endpoint: string): PlaygroundPage {
+export function renderPlayground(endpoint: string, graphiql: typeof GraphiQLBundle): PlaygroundPage {
   const options: GraphiQLOptions = {
     title: TITLE,
     endpoint,
@@ -188,7 +188,10 @@ export function createPlayground(endpoint: string): Playground {
   let variants: Promise<{ csp: string; byEncoding: Record<Encoding, Variant> }> | undefined;
 
   async function prepare() {
-    const { html, contentSecurityPolicy: csp } = renderPlayground(endpoint);
+    // Loaded on the first page asked for, not at start-up: the bundle costs ~64 MB of memory, which a server
+    // that never serves the page (production) should not carry.
+    const graphiql = await import('@graphql-yoga/render-graphiql/graphiql');
+    const { html, contentSecurityPolicy: csp } = renderPlayground(endpoint, graphiql);
     const identity = Buffer.from(html, 'utf8');
     const tag = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
     // In the thread pool, off the event loop.

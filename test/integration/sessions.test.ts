@@ -10,7 +10,7 @@ import {
   SetUserRoleDocument,
   type RefreshTokenMutation,
 } from '../../src/client/graphql';
-import { SQLITE_VERSION_SQL } from '../../src/db/session-cache';
+import { SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL } from '../../src/db/session-cache';
 import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import { Role } from '../../src/shared/role';
 import { onPostgres, queriesDuring } from '../helpers/database';
@@ -56,7 +56,7 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
 }
 
 /** What a request served from a kept answer runs: SQLite's check of its change counters; on PostgreSQL nothing. */
-const KEPT = onPostgres ? [] : [SQLITE_VERSION_SQL];
+const KEPT = onPostgres ? [] : [SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL];
 
 /** `me` twice, the second time from the kept answer: the cache is warm for this token. */
 async function warm(token: string, target = server): Promise<void> {

@@ -1,7 +1,7 @@
 // The SQL each hot operation runs, on whichever database the suite runs (the statements are the same on
 // both; only BEGIN differs). Plans are pinned per database: test/sqlite/, test/postgresql/.
 import { RefreshTokenDocument } from '../../src/client/graphql';
-import { SQLITE_VERSION_SQL } from '../../src/db/session-cache';
+import { SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL } from '../../src/db/session-cache';
 import { CLAIM_SQL, EXTEND_SESSION_SQL, INSERT_REFRESH_TOKEN_SQL, INSERT_SESSION_SQL, SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import { CREDENTIALS_BY_EMAIL_SQL, EMAIL_TAKEN_SQL, INSERT_USER_SQL } from '../../src/db/users.store';
 import { decodePayload } from '../helpers/jwt';
@@ -10,7 +10,7 @@ import { logIn, signUp, startTestServer, type TestServer } from '../helpers/serv
 
 const BEGIN = onPostgres ? 'begin' : 'begin immediate';
 /** What a request served from a kept answer runs first: SQLite's check of its change counters; on PostgreSQL nothing. */
-const KEPT = onPostgres ? [] : [SQLITE_VERSION_SQL];
+const KEPT = onPostgres ? [] : [SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL];
 
 let server: TestServer;
 beforeAll(async () => {

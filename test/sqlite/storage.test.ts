@@ -9,7 +9,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { readDatabase } from '../../src/config';
 import { openDatabase, type Database as AppDatabase } from '../../src/db/database';
 import { DatabaseInUseError } from '../../src/db/instance-lock';
-import { SQLITE_VERSION_SQL, sqliteSessionCache } from '../../src/db/session-cache';
+import { SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL, sqliteSessionCache } from '../../src/db/session-cache';
 import { SESSION_WITH_USER_SQL } from '../../src/db/sessions.store';
 import type { SqliteDatabase } from '../../src/db/sqlite';
 import { CREDENTIALS_BY_EMAIL_SQL, FIRST_PAGE_SQL, NEXT_PAGE_SQL } from '../../src/db/users.store';
@@ -138,9 +138,48 @@ describe('the kept session answers', () => {
     expect(await queriesDuring(inServer, async () => {
       await lookup(ids[2]);
       await lookup(ids[1]);
-    })).toEqual([SQLITE_VERSION_SQL, SQLITE_VERSION_SQL]);
+    })).toEqual([SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL, SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL]);
     // The first was dropped when the third came in.
-    expect(await queriesDuring(inServer, () => lookup(ids[0]))).toEqual([SQLITE_VERSION_SQL, SESSION_WITH_USER_SQL]);
+    expect(await queriesDuring(inServer, () => lookup(ids[0]))).toEqual([SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL, SESSION_WITH_USER_SQL]);
+  });
+
+  describe('one data_version reading serves the requests that arrived before it', () => {
+    const id = '00000000-0000-4000-8000-b00000000001';
+    let clock = 0;
+    const lookup = () => sqliteSessionCache(sql, 10, () => clock);
+    const inServer = { app: { db: { get sql() { return sql; } } } };
+    beforeAll(() => seedSessions([id]));
+
+    it('reuses the reading for a request that arrived before it was taken', async () => {
+      const find = lookup();
+      clock = 100;
+      await find(id, 90);
+      clock = 101;
+      // Arrived at 95, before the reading taken at 100: nothing committed before it was sent was missed.
+      expect(await queriesDuring(inServer, () => find(id, 95))).toEqual([SQLITE_CHANGES_SQL]);
+    });
+
+    it('reads data_version again for a request that arrived after the last reading', async () => {
+      const find = lookup();
+      clock = 200;
+      await find(id, 190);
+      clock = 210;
+      expect(await queriesDuring(inServer, () => find(id, 205))).toEqual([SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL]);
+    });
+
+    it('reads it every time when the caller does not say when the request arrived', async () => {
+      const find = lookup();
+      await find(id);
+      expect(await queriesDuring(inServer, () => find(id))).toEqual([SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL]);
+    });
+
+    it('still sees its own writes at once, whatever the reading', async () => {
+      const find = lookup();
+      clock = 300;
+      expect((await find(id, 290))?.session.revokedAt).toBeNull();
+      await sql.run('update sessions set revoked_at = 5 where public_id = ?', [id]);
+      expect((await find(id, 295))?.session.revokedAt).toEqual(new Date(5));
+    });
   });
 
   it('are read again after a commit by another connection to the file (data_version)', async () => {
@@ -151,7 +190,7 @@ describe('the kept session answers', () => {
       const user = await signUp(server);
       const me = () => server.graphql('{ me { name } }', {}, { token: user.token });
       await me();
-      expect(await queriesDuring(server, me)).toEqual([SQLITE_VERSION_SQL]);
+      expect(await queriesDuring(server, me)).toEqual([SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL]);
       other.prepare('update users set name = ? where public_id = ?').run('Renamed elsewhere', user.id);
       const res = await me();
       expect(res.body.data).toEqual({ me: { name: 'Renamed elsewhere' } });
