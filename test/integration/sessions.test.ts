@@ -59,9 +59,19 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
 const KEPT = onPostgres ? [] : [SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL];
 
 /** `me` twice, the second time from the kept answer: the cache is warm for this token. */
+/**
+ * `me` until an answer comes from the kept answer: the cache is warm for this token. On PostgreSQL the
+ * announcements of this test's own earlier writes (a signup's role change) may still be arriving, each
+ * dropping the answer again, so a few tries are allowed; a cache that never keeps fails all of them.
+ */
 async function warm(token: string, target = server): Promise<void> {
-  await expectWorks(token, target);
-  expect(await queriesDuring(target, () => expectWorks(token, target))).toEqual(KEPT);
+  const tries: string[][] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await expectWorks(token, target);
+    tries.push(await queriesDuring(target, () => expectWorks(token, target)));
+    if (JSON.stringify(tries.at(-1)) === JSON.stringify(KEPT)) return;
+  }
+  expect(tries.at(-1)).toEqual(KEPT);
 }
 
 describe('the kept session answer', () => {
