@@ -2,7 +2,7 @@
 import type { RequestHeaders, TokenChecker } from '../tokens/token-check';
 import type { UserRecord } from '../db/records';
 import type { RequestMeta } from '../auth/auth.service';
-import type { AuthReason as AuthReasonType } from '../shared/errors';
+import type { AuthReason as AuthReasonType, SessionRestriction } from '../shared/errors';
 import { Header } from '../shared/http-names';
 import { readDeviceToken } from './device-cookie';
 import type { HttpExchange } from './http-exchange';
@@ -14,6 +14,8 @@ export interface Context {
   user?: UserRecord;
   /** The access token's session, checked active for this request; set whenever user is. */
   session?: CurrentSession;
+  /** What the session still owes (an email verification, a second factor): only fields that allow it may run. */
+  restrictions?: readonly SessionRestriction[];
   /** Why there is no user; undefined when there is one. */
   authFailure?: AuthReasonType;
   requestId: string;
@@ -40,6 +42,7 @@ export interface ContextDeps {
 class RequestContext implements Context {
   user?: UserRecord;
   session?: CurrentSession;
+  restrictions?: readonly SessionRestriction[];
   authFailure?: AuthReasonType;
 
   constructor(
@@ -71,6 +74,7 @@ export async function buildContext(
   if (checked.ok) {
     context.user = checked.user;
     context.session = checked.session;
+    context.restrictions = checked.restrictions;
   } else {
     context.authFailure = checked.reason;
   }

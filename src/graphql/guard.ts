@@ -16,24 +16,49 @@ import {
 } from 'graphql';
 import { Directive } from 'type-graphql';
 import type { Context } from './context';
-import { AuthReason, forbidden, unauthenticated } from '../shared/errors';
+import { AuthReason, forbidden, SessionRestriction, unauthenticated } from '../shared/errors';
 import { toGraphQLError, translateError } from './errors';
-import { Role } from './types/enums';
+import { Role, SESSION_RESTRICTION_TYPE } from './types/enums';
 
 export const AUTHORIZED_DIRECTIVE = 'authorized';
 export const PUBLIC_DIRECTIVE = 'public';
 
-/** Pure: may this context call a field that needs `roles` (none: any user)? Throws the error the client should see. */
-export function authorize(context: Partial<Context>, roles: readonly Role[]): void {
+/** What an @authorized field asks: roles (none: any user), and the session restrictions it may run under. */
+export interface FieldGuard {
+  roles: readonly Role[];
+  allow: readonly SessionRestriction[];
+}
+
+/**
+ * Pure: may this context call a field guarded so? Throws the error the client should see: no user is
+ * UNAUTHENTICATED; a session restriction the field does not allow is FORBIDDEN with the restriction as its
+ * reason (before roles: a restricted ADMIN is not yet an ADMIN); a missing role is FORBIDDEN.
+ */
+export function authorize(context: Partial<Context>, { roles, allow }: FieldGuard): void {
   if (!context.user) throw toGraphQLError(unauthenticated(context.authFailure ?? AuthReason.TOKEN_MISSING));
+  const restrictions = context.restrictions;
+  if (restrictions && restrictions.length > 0) {
+    const blocking = restrictions.find((restriction) => !allow.includes(restriction));
+    if (blocking) throw toGraphQLError(forbidden(blocking));
+  }
   if (roles.length > 0 && !roles.includes(context.user.role)) throw toGraphQLError(forbidden());
 }
 
 type FieldDecorator = MethodDecorator & PropertyDecorator;
 
-/** Requires an authenticated user, and one of `roles` if any are given. */
-export function Guarded(...roles: Role[]): FieldDecorator {
-  return Directive(roles.length > 0 ? `@${AUTHORIZED_DIRECTIVE}(roles: [${roles.join(', ')}])` : `@${AUTHORIZED_DIRECTIVE}`);
+/**
+ * Requires an authenticated user; with `roles`, one of them; a restricted session (an email not verified yet,
+ * a second factor not proven yet) may call the field only if `allow` names its restriction.
+ */
+export function Guarded(...roles: Role[]): FieldDecorator;
+export function Guarded(options: { roles?: Role[]; allow?: SessionRestriction[] }): FieldDecorator;
+export function Guarded(...args: Role[] | [{ roles?: Role[]; allow?: SessionRestriction[] }]): FieldDecorator {
+  const options = typeof args[0] === 'object' ? args[0] : { roles: args as Role[] };
+  const parts = [
+    ...(options.roles?.length ? [`roles: [${options.roles.join(', ')}]`] : []),
+    ...(options.allow?.length ? [`allow: [${options.allow.join(', ')}]`] : []),
+  ];
+  return Directive(parts.length > 0 ? `@${AUTHORIZED_DIRECTIVE}(${parts.join(', ')})` : `@${AUTHORIZED_DIRECTIVE}`);
 }
 
 /** Callable without a token. Use sparingly: this is the only way out of deny-by-default. */
@@ -45,18 +70,26 @@ export function hasDirective(field: GraphQLField<unknown, unknown>, name: string
   return field.astNode?.directives?.some((directive) => directive.name.value === name) ?? false;
 }
 
-/** The roles an @authorized field asks for; none for a bare @authorized (or no directive at all). */
-export function rolesOf(field: GraphQLField<unknown, unknown>): Role[] {
+/** The values of one enum-list argument of a field's @authorized, checked against `known`. */
+function enumArgument<T extends string>(field: GraphQLField<unknown, unknown>, name: string, known: readonly string[]): T[] {
   const directive = field.astNode?.directives?.find((each) => each.name.value === AUTHORIZED_DIRECTIVE);
-  const value = directive?.arguments?.find((argument) => argument.name.value === 'roles')?.value;
+  const value = directive?.arguments?.find((argument) => argument.name.value === name)?.value;
   if (!value) return [];
   const values = value.kind === Kind.LIST ? value.values : [value];
   return values.map((each) => {
-    if (each.kind !== Kind.ENUM || !(Object.values(Role) as string[]).includes(each.value)) {
-      throw new Error(`@${AUTHORIZED_DIRECTIVE} on ${field.name} names an unknown role`);
-    }
-    return each.value as Role;
+    if (each.kind !== Kind.ENUM || !known.includes(each.value)) throw new Error(`@${AUTHORIZED_DIRECTIVE} on ${field.name} names an unknown ${name} value`);
+    return each.value as T;
   });
+}
+
+/** The roles an @authorized field asks for; none for a bare @authorized (or no directive at all). */
+export function rolesOf(field: GraphQLField<unknown, unknown>): Role[] {
+  return enumArgument<Role>(field, 'roles', Object.values(Role));
+}
+
+/** The session restrictions an @authorized field may run under; none for most fields. */
+export function allowedRestrictionsOf(field: GraphQLField<unknown, unknown>): SessionRestriction[] {
+  return enumArgument<SessionRestriction>(field, 'allow', Object.values(SessionRestriction));
 }
 
 const rethrowTranslated = (error: unknown): never => {
@@ -75,10 +108,12 @@ const rethrowTranslated = (error: unknown): never => {
 export function guardRootFields(schema: GraphQLSchema): GraphQLSchema {
   for (const root of [schema.getQueryType(), schema.getMutationType()]) {
     for (const field of Object.values(root?.getFields() ?? {})) {
-      const roles = hasDirective(field, PUBLIC_DIRECTIVE) ? undefined : rolesOf(field);
+      const guard: FieldGuard | undefined = hasDirective(field, PUBLIC_DIRECTIVE)
+        ? undefined
+        : { roles: rolesOf(field), allow: allowedRestrictionsOf(field) };
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context: Partial<Context>, info) => {
-        if (roles) authorize(context, roles);
+        if (guard) authorize(context, guard);
         try {
           const result = resolve(source, args, context, info);
           return result instanceof Promise ? result.catch(rethrowTranslated) : result;
@@ -97,9 +132,13 @@ export function withGuardDirectives(schema: GraphQLSchema): GraphQLSchema {
   if (!isEnumType(roleType)) throw new Error('The schema has no Role enum');
   const authorized = new GraphQLDirective({
     name: AUTHORIZED_DIRECTIVE,
-    description: 'Requires an access token; with roles, the user must have one of them.',
+    description:
+      'Requires an access token; with roles, the user must have one of them. A restricted session may call the field only if allow names its restriction.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
-    args: { roles: { type: new GraphQLList(new GraphQLNonNull(roleType)) } },
+    args: {
+      roles: { type: new GraphQLList(new GraphQLNonNull(roleType)) },
+      allow: { type: new GraphQLList(new GraphQLNonNull(SESSION_RESTRICTION_TYPE)) },
+    },
   });
   const isPublic = new GraphQLDirective({
     name: PUBLIC_DIRECTIVE,
@@ -107,5 +146,5 @@ export function withGuardDirectives(schema: GraphQLSchema): GraphQLSchema {
     locations: [DirectiveLocation.FIELD_DEFINITION],
   });
   const config = schema.toConfig();
-  return new GraphQLSchema({ ...config, directives: [...specifiedDirectives, authorized, isPublic] });
+  return new GraphQLSchema({ ...config, types: [...config.types, SESSION_RESTRICTION_TYPE], directives: [...specifiedDirectives, authorized, isPublic] });
 }

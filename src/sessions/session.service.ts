@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { AccessClaims } from '../tokens/access-tokens';
 import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
-import type { NewSession, NewUser, SessionRecord, UserRecord } from '../db/records';
+import type { NewSession, NewUser, SessionRecord, SessionWithUser, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
-import { AuthReason, badUserInput, InputReason } from '../shared/errors';
+import { AuthReason, badUserInput, InputReason, type SessionRestriction } from '../shared/errors';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
@@ -43,7 +43,18 @@ export type Rotation =
   | { kind: 'reused'; session: SessionRecord; user: UserRecord }
   | { kind: 'refused'; reason: AuthReason };
 
-export type SessionCheck = { ok: true; user: UserRecord; session: CurrentSession } | { ok: false; reason: AuthReason };
+export type SessionCheck =
+  | { ok: true; user: UserRecord; session: CurrentSession; restrictions: readonly SessionRestriction[] }
+  | { ok: false; reason: AuthReason };
+
+/**
+ * A rule that may hold an active session back until something is proven (an email verified, a second
+ * factor): the restriction it imposes on this session, or undefined. Rules are given to the service when the
+ * app is wired; each feature that restricts sessions brings its own.
+ */
+export type RestrictionRule = (found: SessionWithUser) => SessionRestriction | undefined;
+
+const UNRESTRICTED: readonly SessionRestriction[] = Object.freeze([]);
 
 /** Whether a user still exists: how the per-request check tells a deleted user from an ended session. */
 export interface UserExistence {
@@ -67,6 +78,7 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
     private readonly users: UserExistence,
+    private readonly restrictionRules: readonly RestrictionRule[] = [],
   ) {}
 
   private now(): Date {
@@ -175,7 +187,14 @@ export class SessionService {
     const { session, user } = found;
     if (user.publicId !== claims.sub) return { ok: false, reason: AuthReason.TOKEN_INVALID };
     if (!isSessionActive(session, this.now())) return { ok: false, reason: AuthReason.TOKEN_REVOKED };
-    return { ok: true, user, session: { id: session.id, publicId: session.publicId } };
+    return { ok: true, user, session: { id: session.id, publicId: session.publicId }, restrictions: this.restrictionsOf(found) };
+  }
+
+  /** What holds this session back, in the order the rules were given; usually nothing. */
+  private restrictionsOf(found: SessionWithUser): readonly SessionRestriction[] {
+    if (this.restrictionRules.length === 0) return UNRESTRICTED;
+    const restrictions = this.restrictionRules.map((rule) => rule(found)).filter((each): each is SessionRestriction => each !== undefined);
+    return restrictions.length === 0 ? UNRESTRICTED : Object.freeze(restrictions);
   }
 
   /** The user's sessions that can still be used, most recently used first. */

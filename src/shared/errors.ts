@@ -39,9 +39,23 @@ export const InputReason = {
 } as const;
 export type InputReason = (typeof InputReason)[keyof typeof InputReason];
 
+/**
+ * What a session still owes before it may do everything its user may: while one is pending, the session may
+ * call only the fields that allow it (the guard's `allow`), and every other guarded field is FORBIDDEN with
+ * the restriction as its reason.
+ */
+export const SessionRestriction = {
+  /** REQUIRE_EMAIL_VERIFICATION is on and the user's email address is not verified yet. */
+  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
+  /** The user has a second factor, and this session has not proven it yet. */
+  MFA_REQUIRED: 'MFA_REQUIRED',
+} as const;
+export type SessionRestriction = (typeof SessionRestriction)[keyof typeof SessionRestriction];
+
 export const ForbiddenReason = {
   /** A cookie-authenticated call from an origin outside CORS_ORIGINS (or with none): a possible CSRF. */
   ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
+  ...SessionRestriction,
 } as const;
 export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
@@ -82,9 +96,14 @@ export function unauthenticated(reason: AuthReason): DomainError {
   return new DomainError(ErrorCode.UNAUTHENTICATED, AUTH_MESSAGES[reason], reason);
 }
 
+const FORBIDDEN_MESSAGES: Record<ForbiddenReason, string> = {
+  ORIGIN_NOT_ALLOWED: 'This origin may not use the refresh cookie',
+  EMAIL_NOT_VERIFIED: 'Verify your email address first: this session may only see itself, verify the email, or log out',
+  MFA_REQUIRED: 'Prove your second factor first: this session may only see itself, verify, or log out',
+};
+
 export function forbidden(reason?: ForbiddenReason): DomainError {
-  const message = reason === ForbiddenReason.ORIGIN_NOT_ALLOWED ? 'This origin may not use the refresh cookie' : 'You do not have permission to do this';
-  return new DomainError(ErrorCode.FORBIDDEN, message, reason);
+  return new DomainError(ErrorCode.FORBIDDEN, reason ? FORBIDDEN_MESSAGES[reason] : 'You do not have permission to do this', reason);
 }
 
 /** Invalid input. `fields` maps an input field name to what is wrong with it. */

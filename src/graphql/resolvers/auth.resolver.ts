@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requestMeta, type Context } from '../context';
-import { AuthReason, DomainError } from '../../shared/errors';
+import { AuthReason, DomainError, SessionRestriction } from '../../shared/errors';
 import { toUserView } from '../types/user.types';
 import type { AuthResult, AuthService } from '../../auth/auth.service';
 import { LogoutScope } from '../types/enums';
@@ -67,7 +67,8 @@ export class AuthResolver {
     }
   }
 
-  @Guarded()
+  // A restricted session may always end itself.
+  @Guarded({ allow: [SessionRestriction.EMAIL_NOT_VERIFIED, SessionRestriction.MFA_REQUIRED] })
   @Mutation(() => Boolean, { description: 'End this session (LOCAL), every other session (OTHERS), or all of them (GLOBAL).' })
   async logout(
     @Arg('scope', () => LogoutScope, { nullable: true, defaultValue: LogoutScope.LOCAL }) scopeArg: LogoutScope | null,

@@ -5,6 +5,7 @@ import type { AuthService } from '../../auth/auth.service';
 import { Role } from '../types/enums';
 import { DEFAULT_PAGE_SIZE, type UserService } from '../../users/user.service';
 import { PageInfo, toUserView, UserConnection, UserView } from '../types/user.types';
+import { SessionRestriction } from '../../shared/errors';
 
 @Resolver()
 export class UserResolver {
@@ -13,7 +14,8 @@ export class UserResolver {
     private readonly auth: AuthService,
   ) {}
 
-  @Guarded()
+  // A restricted session may still see whose it is.
+  @Guarded({ allow: [SessionRestriction.EMAIL_NOT_VERIFIED, SessionRestriction.MFA_REQUIRED] })
   @Query(() => UserView, { description: 'The user of the access token.' })
   me(@Ctx() { user }: Context): UserView {
     // The guard has run: user is set.
