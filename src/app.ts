@@ -60,6 +60,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     migrate: options.migrate ?? config.migrateOnStart,
     lock: options.lockDatabase ?? true,
     cacheSessions: true,
+    clock,
   });
 
   // The domain.
@@ -83,9 +84,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // The HTTP edge.
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
-  const graphql = createGraphQLHandler(apollo, (req, requestId, http, receivedAt) =>
+  const graphql = createGraphQLHandler(apollo, (req, requestId, http) =>
     // headersDistinct: req.headers keeps only the first of two Authorization headers.
-    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http, receivedAt }),
+    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
   );
 
   /** 503 when the database does not answer; Redis away is 200 "degraded": the limits fall back to memory. */

@@ -2,6 +2,7 @@
 // stores on it. Nothing above src/db/ sees SQL, a driver, or which database it is, except to report it.
 import type { MikroORM } from '@mikro-orm/core';
 import type { DatabaseSettings } from '../config';
+import { systemClock, type Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { listenForChanges, type ChangeFeed } from './change-feed';
 import { lockDatabase, type InstanceLock } from './instance-lock';
@@ -39,6 +40,8 @@ export interface OpenOptions {
   lock: boolean;
   /** Keep per-request session answers (session-cache.ts). */
   cacheSessions: boolean;
+  /** What kept SQLite answers measure their bound on other writers with (default: the system clock). */
+  clock?: Clock;
 }
 
 export async function openDatabase(settings: DatabaseSettings, logger: Logger, options: OpenOptions): Promise<Database> {
@@ -63,7 +66,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
     let findWithUser = readSessionWithUser(sql);
     if (options.cacheSessions) {
       if (sql instanceof SqliteDatabase) {
-        findWithUser = sqliteSessionCache(sql);
+        findWithUser = sqliteSessionCache(sql, options.clock ?? systemClock);
       } else if (sql instanceof PostgresDatabase && settings.dialect === 'postgresql') {
         const client = {
           host: settings.host,

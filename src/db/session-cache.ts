@@ -6,11 +6,11 @@
 // connection (every INSERT, UPDATE and DELETE this process makes moves it) and PRAGMA data_version (moves
 // whenever another connection commits: another server process of a WEB_CONCURRENCY group, a command-line
 // tool, or an operator in the sqlite3 shell). A kept answer is used only while both are unchanged, so a
-// logout, demotion or deletion anywhere counts on the very next request. total_changes() is read on every
-// request (~0.3 µs). data_version costs a read lock on the WAL index (~5 µs, ~10 µs under load: as much as the
-// read it spares), so one reading serves every request that had arrived before it was taken: a change
-// committed before such a request was sent was committed before the reading, and is seen (the request's
-// arrival time comes down as `asOf`). Under load, several requests arrive between two readings.
+// logout, demotion or deletion by this process counts on its very next request: total_changes() is read
+// on every request (~0.3 µs). data_version costs a read lock on the WAL index (~5 µs, ~10 µs under load: as
+// much as the read it spares, a tenth of a whole `me`), so one reading stands for OTHER_WRITERS_BOUND_MS:
+// a change committed by another connection counts within that bound (1 ms), on every request after it.
+// Under load a reading serves the several requests that arrive in that millisecond.
 //
 // PostgreSQL: triggers announce every change to a session or a user on commit (LISTEN/NOTIFY, see
 // change-feed.ts); an announced session's (or user's) answers are dropped. This process's own writes drop
@@ -23,6 +23,7 @@ import type { SessionWithUser } from './records';
 import type { SessionStore } from './sessions.store';
 import { SESSION_WITH_USER_SQL, sessionWithUserFromRow, type SessionWithUserRow } from './sessions.store';
 import type { SqliteConnection, SqliteDatabase } from './sqlite';
+import type { Clock } from '../shared/clock';
 import type { ChangeFeed } from './change-feed';
 import type { PostgresDatabase } from './postgresql';
 
@@ -35,16 +36,22 @@ export const SQLITE_CHANGES_SQL = 'select total_changes() as changes';
 // Moves when another connection commits; reading it takes a read lock on the WAL index.
 export const SQLITE_DATA_VERSION_SQL = 'select data_version as version from pragma_data_version';
 
-export function sqliteSessionCache(db: SqliteDatabase, maxKept = MAX_KEPT_SESSIONS, now: () => number = () => performance.now()): Read {
+/** How long one data_version reading stands: the bound on seeing another connection's commit (milliseconds). */
+export const OTHER_WRITERS_BOUND_MS = 1;
+
+export function sqliteSessionCache(db: SqliteDatabase, clock: Clock, maxKept = MAX_KEPT_SESSIONS): Read {
   const kept = new Map<string, { connection: SqliteConnection; changes: number; version: number; record: SessionWithUser }>();
   // The last data_version read, and when (taken just before the read: conservative).
   let reading: { connection: SqliteConnection; version: number; takenAt: number } | undefined;
-  return (publicId, asOf) =>
+  return (publicId) =>
     db.exclusive((sql) => {
       // Read before the row: a commit in between only makes the kept answer look older than it is.
       const { changes } = sql.get<{ changes: number }>(SQLITE_CHANGES_SQL)!;
-      if (!reading || reading.connection !== sql.connection || asOf === undefined || reading.takenAt < asOf) {
-        const takenAt = now();
+      const now = clock.now();
+      // A clock set back (elapsed < 0) proves nothing: read again.
+      const elapsed = reading ? now - reading.takenAt : -1;
+      if (!reading || reading.connection !== sql.connection || elapsed < 0 || elapsed >= OTHER_WRITERS_BOUND_MS) {
+        const takenAt = now;
         reading = { connection: sql.connection, version: sql.get<{ version: number }>(SQLITE_DATA_VERSION_SQL)!.version, takenAt };
       }
       const { version } = reading;

@@ -31,12 +31,8 @@ export interface SessionStore {
    * the email is taken.
    */
   openForNewUser(user: NewUser, session: Omit<NewSession, 'userId'>): Promise<{ user: UserRecord; sessionId: number }>;
-  /**
-   * The per-request read: one statement by the unique public_id index, joined with the user by primary key.
-   * `asOf` (performance.now() when the request arrived) lets a cache answer with what it has proven unchanged
-   * since any moment at or after it: every change committed before the request was sent is seen.
-   */
-  findWithUser(publicId: string, asOf?: number): Promise<SessionWithUser | undefined>;
+  /** The per-request read: one statement by the unique public_id index, joined with the user by primary key. */
+  findWithUser(publicId: string): Promise<SessionWithUser | undefined>;
   findByPublicId(publicId: string): Promise<SessionRecord | undefined>;
   /** Not revoked and not expired at `now`, most recently used first. */
   listActive(userId: number, now: Date): Promise<SessionRecord[]>;

@@ -59,7 +59,7 @@ class RequestContext implements Context {
 export async function buildContext(
   deps: ContextDeps,
   headers: RequestHeaders,
-  request: { requestId: string; clientIp: string; http: HttpExchange; receivedAt?: number },
+  request: { requestId: string; clientIp: string; http: HttpExchange },
 ): Promise<Context> {
   const context = new RequestContext(request.requestId, request.clientIp, request.http);
   const verified = deps.checkToken(headers);
@@ -68,7 +68,7 @@ export async function buildContext(
     return context;
   }
   // Thrown from here, only a GraphQLError with an HTTP status is more than "context creation failed" (a 500).
-  const checked = await deps.sessions.check(verified.claims, request.receivedAt).catch((error: unknown) => {
+  const checked = await deps.sessions.check(verified.claims).catch((error: unknown) => {
     throw translateError(error);
   });
   if (checked.ok) {

@@ -80,11 +80,9 @@ async function parseBody(req: IncomingMessage): Promise<unknown> {
 
 export function createGraphQLHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  /** `receivedAt`: performance.now() when the request arrived (see db/session-cache.ts). */
-  context: (req: IncomingMessage, requestId: string, http: HttpExchange, receivedAt: number) => Promise<TContext>,
+  context: (req: IncomingMessage, requestId: string, http: HttpExchange) => Promise<TContext>,
 ) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
-    const receivedAt = performance.now();
     // Answered here rather than by Apollo, whose refusal names the library.
     if (!METHODS.has(req.method ?? '')) {
       throw new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, 'Only GET and POST requests are accepted', { allow: 'GET, POST' });
@@ -99,7 +97,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(
       header: (name) => headers.get(name.toLowerCase()),
       setCookie: (cookie) => void cookies.push(cookie),
     };
-    const contextFunction: ContextFunction<[], TContext> = () => context(req, requestId, http, receivedAt);
+    const contextFunction: ContextFunction<[], TContext> = () => context(req, requestId, http);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: contextFunction,

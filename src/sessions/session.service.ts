@@ -176,10 +176,10 @@ export class SessionService {
   /**
    * The per-request check: one indexed read of the session joined with its user, or its kept answer while
    * it is proven unchanged (db/session-cache.ts). Only when the session is gone does a second read tell a
-   * deleted user from a deleted session. `asOf`: when the request arrived (performance.now()), see db/session-cache.ts.
+   * deleted user from a deleted session.
    */
-  async check(claims: AccessClaims, asOf?: number): Promise<SessionCheck> {
-    const found = await this.sessions.findWithUser(claims.sid, asOf);
+  async check(claims: AccessClaims): Promise<SessionCheck> {
+    const found = await this.sessions.findWithUser(claims.sid);
     if (!found) {
       const userExists = await this.users.userExists(claims.sub);
       return { ok: false, reason: userExists ? AuthReason.TOKEN_REVOKED : AuthReason.USER_NOT_FOUND };

@@ -56,7 +56,10 @@ async function liveTokensOf(sessionId: string, target = server): Promise<number>
 }
 
 /** What a request served from a kept answer runs: SQLite's check of its change counters; on PostgreSQL nothing. */
-const KEPT = onPostgres ? [] : [SQLITE_CHANGES_SQL, SQLITE_DATA_VERSION_SQL];
+const KEPT = onPostgres ? [] : [SQLITE_CHANGES_SQL];
+/** The statements a request ran, without SQLite's data_version readings, taken once per millisecond of the server's clock. */
+const runBy = async (target: TestServer, action: () => Promise<unknown>) =>
+  (await queriesDuring(target, action)).filter((query) => query !== SQLITE_DATA_VERSION_SQL);
 
 /** `me` twice, the second time from the kept answer: the cache is warm for this token. */
 /**
@@ -68,7 +71,7 @@ async function warm(token: string, target = server): Promise<void> {
   const tries: string[][] = [];
   for (let attempt = 0; attempt < 5; attempt += 1) {
     await expectWorks(token, target);
-    tries.push(await queriesDuring(target, () => expectWorks(token, target)));
+    tries.push(await runBy(target, () => expectWorks(token, target)));
     if (JSON.stringify(tries.at(-1)) === JSON.stringify(KEPT)) return;
   }
   expect(tries.at(-1)).toEqual(KEPT);
@@ -77,8 +80,8 @@ async function warm(token: string, target = server): Promise<void> {
 describe('the kept session answer', () => {
   it('is used while nothing has been written: the next request reads no table', async () => {
     const user = await signUp(server);
-    expect(await queriesDuring(server, () => expectWorks(user.token))).toEqual([...KEPT, SESSION_WITH_USER_SQL]);
-    expect(await queriesDuring(server, () => expectWorks(user.token))).toEqual(KEPT);
+    expect(await runBy(server, () => expectWorks(user.token))).toEqual([...KEPT, SESSION_WITH_USER_SQL]);
+    expect(await runBy(server, () => expectWorks(user.token))).toEqual(KEPT);
   });
 
   it('is not used after any write of this process, even one about someone else', async () => {
@@ -86,7 +89,7 @@ describe('the kept session answer', () => {
     const bob = await signUp(server);
     await warm(alice.token);
     expect((await server.execute(LogoutDocument, {}, { token: bob.token })).body.data).toEqual({ logout: true });
-    expect(await queriesDuring(server, () => expectWorks(alice.token))).toEqual([...KEPT, SESSION_WITH_USER_SQL]);
+    expect(await runBy(server, () => expectWorks(alice.token))).toEqual([...KEPT, SESSION_WITH_USER_SQL]);
   });
 
   it('logout: the warm token is refused on the next request', async () => {

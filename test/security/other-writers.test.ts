@@ -14,6 +14,7 @@ import { decodePayload } from '../helpers/jwt';
 import { errorOf, signUp, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { poll } from '../helpers/wait';
 import { startAttackedServer } from './harness';
+import { OTHER_WRITERS_BOUND_MS } from '../../src/db/session-cache';
 
 /** Another writer on the server's database, outside the server. */
 interface OtherWriter {
@@ -51,9 +52,11 @@ afterAll(async () => {
 
 /**
  * The answer to the first request refused, or to the first sent once the bound had passed since the change
- * was committed (whichever comes first): SQLite's bound is zero (the very next request), PostgreSQL's one second.
+ * was committed (whichever comes first). SQLite's bound is OTHER_WRITERS_BOUND_MS (1 ms) of the server's clock,
+ * which the test moves past it: the very next request must be refused. PostgreSQL's is one second, real time.
  */
 async function eventually(request: () => Promise<GraphQLResponse>, refused: (res: GraphQLResponse) => boolean): Promise<GraphQLResponse> {
+  if (!onPostgres) server.clock.advance(OTHER_WRITERS_BOUND_MS / 1000);
   return (await poll(request, refused, { withinMs: onPostgres ? 1000 : 0 })).value;
 }
 
