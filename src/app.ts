@@ -14,6 +14,7 @@ import { buildAppSchema } from './graphql/schema';
 import { createClientIpResolver } from './http/client-ip';
 import { createGraphQLHandler } from './http/graphql-handler';
 import { createHttpEdge, GRAPHQL_PATH, type HealthReport } from './http/server';
+import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
 import { createRotationKey } from './sessions/refresh-tokens';
@@ -85,8 +86,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // The HTTP edge.
   const clientIp = createClientIpResolver(config.limits.trustedProxies);
   const graphql = createGraphQLHandler(apollo, (req, requestId, http) =>
-    // headersDistinct: req.headers keeps only the first of two Authorization headers.
-    buildContext({ checkToken, sessions }, req.headersDistinct, { requestId, clientIp: clientIp(req), http }),
+    buildContext({ checkToken, sessions }, tokenHeaders(req), { requestId, clientIp: clientIp(req), http }),
   );
 
   /** 503 when the database does not answer; Redis away is 200 "degraded": the limits fall back to memory. */

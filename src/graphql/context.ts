@@ -67,10 +67,13 @@ export async function buildContext(
     context.authFailure = verified.reason;
     return context;
   }
-  // Thrown from here, only a GraphQLError with an HTTP status is more than "context creation failed" (a 500).
-  const checked = await deps.sessions.check(verified.claims).catch((error: unknown) => {
+  let checked;
+  try {
+    checked = await deps.sessions.check(verified.claims);
+  } catch (error) {
+    // Thrown from here, only a GraphQLError with an HTTP status is more than "context creation failed" (a 500).
     throw translateError(error);
-  });
+  }
   if (checked.ok) {
     context.user = checked.user;
     context.session = checked.session;
