@@ -109,6 +109,8 @@ describe('loadConfig', () => {
       signupPerIp: { points: 10, seconds: 60 },
       refreshPerIp: { points: 60, seconds: 60 },
       changePasswordPerIp: { points: 10, seconds: 60 },
+      mfaPerIp: { points: 30, seconds: 60 },
+      mfaMaxFailures: 5,
       ipv6Prefix: 64,
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',

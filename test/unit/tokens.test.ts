@@ -60,6 +60,8 @@ describe('token service', () => {
       exp: now + 900,
       iss: 'iss-test',
       aud: 'aud-test',
+      aal: 'aal1',
+      amr: ['pwd'],
     });
   });
 
