@@ -16,6 +16,9 @@ import {
 import { Role } from '../../src/shared/role';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
+import { privatePem } from '../helpers/keys';
+import { itWithPyJWT, pyjwtVerify } from '../helpers/pyjwt';
+import { TestClock } from '../helpers/clock';
 import { errorOf, expectUnauthenticated, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { enrollTotp, STEP_MS, totpCode, type Enrolled } from '../helpers/totp';
 
@@ -484,5 +487,42 @@ describe('without MFA_ENCRYPTION_KEY', () => {
     await expect(startTestServer({ ...database.env, MFA_ENCRYPTION_KEY: '' })).rejects.toThrow(
       'MFA_ENCRYPTION_KEY: is required: 1 user(s) have TOTP on, and their secrets cannot be read without it',
     );
+  });
+});
+
+describe('the aal and amr claims, as another service reading the JWKS sees them', () => {
+  let signed: TestServer;
+  beforeAll(async () => {
+    // PyJWT checks iat and exp against the real time: this server runs on it, and its clock is never advanced.
+    signed = await startTestServer({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: privatePem('ec'), JWT_SECRET: '' }, new TestClock(Date.now()));
+  });
+  afterAll(() => signed.close());
+
+  async function claimsByPyJWT(token: string): Promise<Record<string, unknown>> {
+    const { jwt } = signed.config;
+    const result = await pyjwtVerify({ token, alg: 'ES256', iss: jwt.issuer, aud: jwt.audience, jwks: `${signed.baseUrl}/.well-known/jwks.json` });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return (JSON.parse(result.stdout) as { claims: Record<string, unknown> }).claims;
+  }
+
+  itWithPyJWT('say aal1 and pwd after a password, aal2 with otp or recovery after verifyMfa', async () => {
+    const user = await signUp(signed);
+    const { secret, recoveryCodes } = await enrollTotp(signed, user.token);
+    const login = await logIn(signed, user.email);
+    expect(await claimsByPyJWT(login.accessToken)).toMatchObject({ sub: user.id, aal: 'aal1', amr: ['pwd'] });
+    // The next step's code, within the drift window: the clock stays on the real time.
+    const otp = await signed.execute(VerifyMfaDocument, { code: totpCode(secret, signed.clock.now() + STEP_MS) }, { token: login.accessToken });
+    expect(await claimsByPyJWT(otp.body.data!.verifyMfa.accessToken)).toMatchObject({ aal: 'aal2', amr: ['pwd', 'otp'] });
+    const other = await logIn(signed, user.email);
+    const recovery = await signed.execute(VerifyMfaDocument, { code: recoveryCodes[0] }, { token: other.accessToken });
+    expect(await claimsByPyJWT(recovery.body.data!.verifyMfa.accessToken)).toMatchObject({ aal: 'aal2', amr: ['pwd', 'recovery'] });
+  });
+
+  itWithPyJWT('say aal2 in the tokens a raised session refreshes to', async () => {
+    const user = await signUp(signed);
+    await enrollTotp(signed, user.token);
+    const refreshed = await signed.execute(RefreshTokenDocument, { token: user.refreshToken });
+    expect(await claimsByPyJWT(refreshed.body.data!.refreshToken.accessToken)).toMatchObject({ aal: 'aal2', amr: ['pwd', 'otp'] });
   });
 });
