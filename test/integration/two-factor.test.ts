@@ -13,13 +13,18 @@ import {
   UsersDocument,
   VerifyMfaDocument,
 } from '../../src/client/graphql';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config';
+import { createAuthLimits } from '../../src/limits/limits';
+import { createLogger } from '../../src/shared/logger';
 import { Role } from '../../src/shared/role';
+import { describeWithService, REDIS } from '../helpers/services';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { decodePayload } from '../helpers/jwt';
 import { privatePem } from '../helpers/keys';
 import { itWithPyJWT, pyjwtVerify } from '../helpers/pyjwt';
 import { TestClock } from '../helpers/clock';
-import { errorOf, expectUnauthenticated, logIn, signUp, startTestServer, TEST_PASSWORD, type GraphQLResponse, type TestServer } from '../helpers/server';
+import { errorOf, expectUnauthenticated, logIn, signUp, startTestServer, TEST_PASSWORD, testEnv, type GraphQLResponse, type TestServer } from '../helpers/server';
 import { enrollTotp, STEP_MS, totpCode, type Enrolled } from '../helpers/totp';
 
 let server: TestServer;
@@ -235,6 +240,14 @@ describe('codes', () => {
     expect(errorOf(replay)).toEqual({ code: 'BAD_USER_INPUT', reason: 'MFA_CODE_INVALID' });
   });
 
+  it('accepts one code sent twice at the same moment exactly once', async () => {
+    const user = await enrolledUser();
+    const code = nextCode(user.secret);
+    const sessions = await Promise.all([logIn(server, user.email), logIn(server, user.email)]);
+    const answers = await Promise.all(sessions.map((session) => server.execute(VerifyMfaDocument, { code }, { token: session.accessToken })));
+    expect(answers.map((answer) => errorOf(answer).reason ?? 'accepted').sort()).toEqual(['MFA_CODE_INVALID', 'accepted']);
+  });
+
   it('refuses the code that confirmed the enrollment, within its own step', async () => {
     const user = await signUp(server);
     const { secret } = await enrollTotp(server, user.token);
@@ -399,6 +412,26 @@ describe('the lockout of the second factor', () => {
     for (let i = 0; i < 3; i++) await strict.execute(ConfirmTotpEnrollmentDocument, { code: '000000' }, { token: user.token });
     const limited = await strict.execute(ConfirmTotpEnrollmentDocument, { code: totpCode(secret, strict.clock.now()) }, { token: user.token });
     expect(errorOf(limited)).toEqual({ code: 'RATE_LIMITED', reason: undefined });
+  });
+});
+
+describeWithService(REDIS, 'the lockout of the second factor with Redis (REDIS_URL)', () => {
+  it('is shared by every instance: failures counted on one refuse the account on another', async () => {
+    const { limits: settings } = loadConfig(testEnv({ REDIS_URL: REDIS.url, MFA_MAX_FAILURES: '2' }));
+    const clock = new TestClock();
+    const [a, b] = await Promise.all([1, 2].map(() => createAuthLimits(settings, createLogger('silent'), clock)));
+    try {
+      expect([a.redisStatus(), b.redisStatus()]).toEqual(['up', 'up']);
+      const account = randomUUID();
+      await (await a.beginSecondFactorAttempt(account)).failed();
+      await (await b.beginSecondFactorAttempt(account)).failed();
+      await expect(a.beginSecondFactorAttempt(account)).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1 });
+      await expect(b.beginSecondFactorAttempt(account)).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1 });
+      // Another account is not affected.
+      await (await b.beginSecondFactorAttempt(randomUUID())).succeeded();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
 
