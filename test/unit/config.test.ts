@@ -117,6 +117,24 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the two-factor settings, with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).mfa).toEqual({ encryptionKey: undefined, totpIssuer: 'graphql-jwt-auth', requireForAdmin: false });
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: key, TOTP_ISSUER: 'Acme', REQUIRE_MFA_FOR_ADMIN: 'true' }).mfa).toEqual({
+      encryptionKey: key,
+      totpIssuer: 'Acme',
+      requireForAdmin: true,
+    });
+  });
+
+  it('refuses an MFA_ENCRYPTION_KEY that is not 64 hex digits, without repeating it', () => {
+    for (const bad of ['ab'.repeat(31), 'zz'.repeat(32), 'ab'.repeat(33)]) {
+      const load = () => loadConfig({ JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: bad });
+      expect(load).toThrow('MFA_ENCRYPTION_KEY: must be 64 hex digits (32 bytes); generate one with: openssl rand -hex 32');
+      expect(load).not.toThrow(bad);
+    }
+  });
+
   it('reads the IPv6 prefix and the account ceiling, and refuses a prefix outside 1..128', () => {
     const config = loadConfig({ JWT_SECRET: SECRET, RATE_LIMIT_IPV6_PREFIX: '56', LOGIN_ACCOUNT_MAX_FAILURES: '20/10m' });
     expect(config.limits).toMatchObject({ ipv6Prefix: 56, loginAccountFailures: { points: 20, seconds: 600 } });
