@@ -96,7 +96,7 @@ document.getElementById('mfa-start-button').addEventListener('click', async () =
   try {
     const { startTotpEnrollment } = await graphql('mutation { startTotpEnrollment { secret otpauthUrl qrCodeSvg } }');
     // An <img> of a data: URL shows the server's SVG without putting its markup into this page's DOM.
-    document.getElementById('mfa-qr').src = `data:image/svg+xml;base64,${btoa(startTotpEnrollment.qrCodeSvg)}`;
+    document.getElementById('mfa-qr').src = `data:image/svg+xml,${encodeURIComponent(startTotpEnrollment.qrCodeSvg)}`;
     show('mfa-secret', startTotpEnrollment.secret);
     document.getElementById('mfa-enrollment').hidden = false;
   } catch (error) {

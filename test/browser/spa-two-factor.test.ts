@@ -59,7 +59,7 @@ describeWithChromium('two-factor in the SPA example, in chromium (cookie mode)',
     // Enrollment: the QR code is drawn (an SVG image the browser decoded), and the secret is shown for typing.
     await page.click('#mfa-start-button');
     await page.waitForSelector('#mfa-enrollment:not([hidden])', { timeout: 15_000 });
-    expect(await page.getAttribute('#mfa-qr', 'src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(await page.getAttribute('#mfa-qr', 'src')).toMatch(/^data:image\/svg\+xml,%3Csvg/);
     await page.waitForFunction(`document.querySelector('#mfa-qr').complete && document.querySelector('#mfa-qr').naturalWidth > 0`, undefined, { timeout: 15_000 });
     const secret = await textOf(page, 'mfa-secret');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
