@@ -2,6 +2,7 @@
 // verifyMfa → full access, replay, the drift window, recovery codes, the lockout, disabling, regenerating,
 // REQUIRE_MFA_FOR_ADMIN and a server without MFA_ENCRYPTION_KEY, on the run's database.
 import {
+  ChangePasswordDocument,
   ConfirmTotpEnrollmentDocument,
   DisableTotpDocument,
   LoginDocument,
@@ -200,6 +201,15 @@ describe('login with TOTP on', () => {
     const raised = (await server.execute(VerifyMfaDocument, { code: nextCode(user.secret) }, { token: accessToken })).body.data!.verifyMfa;
     const after = await server.execute(RefreshTokenDocument, { token: raised.refreshToken });
     expect(after.body.data?.refreshToken.mfaRequired).toBe(false);
+  });
+
+  it('keeps the second factor across a password change: the new session is aal2 too', async () => {
+    const user = await enrolledUser();
+    const res = await server.execute(ChangePasswordDocument, { currentPassword: TEST_PASSWORD, newPassword: 'another horse battery' }, { token: user.token });
+    const pair = res.body.data!.changePassword;
+    expect(pair.mfaRequired).toBe(false);
+    expect(decodePayload(pair.accessToken)).toMatchObject({ aal: 'aal2', amr: ['pwd', 'otp'] });
+    expect((await users(pair.accessToken)).body.errors).toBeUndefined();
   });
 
   it('leaves a user without TOTP as before: mfaRequired false, and verifyMfa answers MFA_NOT_ENABLED', async () => {
@@ -517,7 +527,9 @@ describe('without MFA_ENCRYPTION_KEY', () => {
     } finally {
       await keyed.close();
     }
-    await expect(startTestServer({ ...database.env, MFA_ENCRYPTION_KEY: '' })).rejects.toThrow(
+    // A server that starts after all is closed again, so that the failure is the assertion, not a hang.
+    const started = startTestServer({ ...database.env, MFA_ENCRYPTION_KEY: '' }).then((running) => running.close());
+    await expect(started).rejects.toThrow(
       'MFA_ENCRYPTION_KEY: is required: 1 user(s) have TOTP on, and their secrets cannot be read without it',
     );
   });
