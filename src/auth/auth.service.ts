@@ -148,7 +148,7 @@ export class AuthService {
     await this.limited('changePassword', meta, () => this.limits.consumeIp('changePassword', meta.clientIp));
     const problem = passwordProblem(input.newPassword);
     if (problem) throw badUserInput(problem, InputReason.INVALID_INPUT, { newPassword: problem });
-    const { user, device } = await this.reauthenticate('changePassword', 'password.change_failed', viewer, input.currentPassword, meta);
+    const { user, device } = await this.reauthenticate('changePassword', { event: 'password.change_failed' }, viewer, input.currentPassword, meta);
     const passwordHash = await this.hasher.hash(input.newPassword);
     await this.users.replacePasswordHash(user, passwordHash);
     const ended = await this.sessions.revokeAllOf(user);
@@ -243,7 +243,7 @@ export class AuthService {
     // Nothing to manage: said before any password work.
     if (!viewer.mfaEnabled) throw mfaNotEnabled();
     this.requireSecondFactor(session);
-    await this.reauthenticate(operation, 'mfa.password_failed', viewer, password, meta);
+    await this.reauthenticate(operation, { event: 'mfa.password_failed', fields: { operation } }, viewer, password, meta);
   }
 
   /**
@@ -268,7 +268,7 @@ export class AuthService {
    */
   private async reauthenticate(
     operation: string,
-    failureEvent: string,
+    failure: { event: string; fields?: Record<string, unknown> },
     viewer: Viewer,
     password: string,
     meta: RequestMeta,
@@ -280,7 +280,7 @@ export class AuthService {
     const attempt = await this.limited(operation, meta, () => this.limits.beginPasswordAttempt(user.email, { ip: meta.clientIp, device }));
     if (!(await this.checked(attempt, () => this.hasher.verify(password, user.passwordHash)))) {
       await attempt.failed();
-      this.event(failureEvent, meta, { userId: user.publicId, ...(failureEvent.startsWith('mfa.') ? { operation } : {}) });
+      this.event(failure.event, meta, { userId: user.publicId, ...failure.fields });
       throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
     }
     await attempt.succeeded();
