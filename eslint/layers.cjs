@@ -17,14 +17,16 @@ const LAYERS = {
   limits: ['shared', 'config'],
   users: ['shared', 'config', 'db', 'passwords'],
   sessions: ['shared', 'config', 'db', 'tokens'],
-  auth: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions'],
+  // The second factor: TOTP, recovery codes, secrets at rest, the MFA_REQUIRED rule.
+  mfa: ['shared', 'config', 'db'],
+  auth: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa'],
   // The GraphQL edge: resolvers, types, the guard, the context, error translation, Apollo.
-  graphql: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'auth'],
+  graphql: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth'],
   // The HTTP edge: routes, the Apollo bridge, CORS, the playground, the client's address.
   http: ['shared', 'config', 'graphql'],
   // The wiring, the process and the command-line tools.
-  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'auth', 'graphql', 'http'],
-  main: ['shared', 'config', 'db', 'tokens', 'app'],
+  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'graphql', 'http'],
+  main: ['shared', 'config', 'db', 'tokens', 'mfa', 'app'],
   cli: ['shared', 'config', 'db', 'tokens', 'passwords', 'users', 'graphql'],
   // Declarations of untyped packages; the generated client.
   types: [],

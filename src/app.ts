@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { AuthService } from './auth/auth.service';
 import { createDeviceTokens } from './auth/device-tokens';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { openDatabase, type Database } from './db/database';
 import { startApollo } from './graphql/apollo';
 import { buildContext } from './graphql/context';
@@ -17,6 +17,7 @@ import { createHttpEdge, GRAPHQL_PATH, type HealthReport } from './http/server';
 import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
+import { MfaService, mfaRestriction } from './mfa/mfa.service';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
 import { systemClock, type Clock } from './shared/clock';
@@ -63,6 +64,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     cacheSessions: true,
     clock,
   });
+  const mfa = new MfaService(config.mfa, clock, db.mfa);
+  await refuseUnreadableSecrets(mfa).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
 
   // The domain.
   const hasher = await createPasswordHasher({ cost: config.bcryptCost, workers: config.hashWorkers, queueMax: config.hashQueueMax });
@@ -73,14 +79,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
   const rotation = createRotationKey(keyMaterial);
-  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users);
+  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, [mfaRestriction]);
   const devices = createDeviceTokens(keyMaterial, clock);
-  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, logger.child({ component: 'auth' }));
+  const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
 
   // The GraphQL edge.
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const deviceCookie = new DeviceCookie(config.cookie, GRAPHQL_PATH);
-  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie });
+  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie, guardPolicy: { requireMfaForAdmin: config.mfa.requireForAdmin } });
   const apollo = await startApollo(schema, config, logger);
 
   // The HTTP edge.
@@ -122,4 +128,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await db.close();
     },
   };
+}
+
+/** Without MFA_ENCRYPTION_KEY the TOTP secrets already stored cannot be read: a server that cannot check its users' second factor does not start. */
+async function refuseUnreadableSecrets(mfa: MfaService): Promise<void> {
+  if (mfa.configured) return;
+  const enabled = await mfa.countEnabled();
+  if (enabled > 0) {
+    throw new ConfigError('MFA_ENCRYPTION_KEY', `is required: ${enabled} user(s) have TOTP on, and their secrets cannot be read without it (set the key they were stored with)`);
+  }
 }

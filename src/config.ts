@@ -53,6 +53,10 @@ export interface Config {
     readonly signupPerIp: RateLimit;
     readonly refreshPerIp: RateLimit;
     readonly changePasswordPerIp: RateLimit;
+    /** verifyMfa and confirmTotpEnrollment together, per client network. */
+    readonly mfaPerIp: RateLimit;
+    /** Consecutive wrong second-factor codes on one account before its second factor backs off like a login. */
+    readonly mfaMaxFailures: number;
     /** IPv6 clients are counted per network of this many leading bits (IPv4 clients per address). */
     readonly ipv6Prefix: number;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
@@ -73,6 +77,14 @@ export interface Config {
     readonly enabled: boolean;
     readonly secure: boolean;
     readonly sameSite: 'Strict' | 'Lax' | 'None';
+  };
+  readonly mfa: {
+    /** AES-256-GCM key for TOTP secrets at rest: 64 hex digits. Without it, TOTP cannot be turned on. */
+    readonly encryptionKey: string | undefined;
+    /** The name authenticator apps show for the account. */
+    readonly totpIssuer: string;
+    /** ADMIN-only fields answer MFA_REQUIRED for an ADMIN without TOTP. */
+    readonly requireForAdmin: boolean;
   };
   /** Origins allowed to call the API from a browser, with credentials. ['*'] = any origin, without credentials. */
   readonly corsOrigins: readonly string[];
@@ -129,6 +141,9 @@ export const MIN_SECRET_BYTES = 32;
 /** At cost 12 on one worker, 32 waiting hashes are ~11 s of waiting: beyond that, answer "busy" at once. */
 export const DEFAULT_HASH_QUEUE_MAX = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
+/** package.json's name: the default issuer of tokens and of TOTP accounts. */
+export const PACKAGE_NAME = 'graphql-jwt-auth';
+const MFA_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 export class ConfigError extends Error {
   constructor(
@@ -181,6 +196,11 @@ export const SETTING_NAMES = [
   'RATE_LIMIT_SIGNUP_IP',
   'RATE_LIMIT_REFRESH_IP',
   'RATE_LIMIT_CHANGE_PASSWORD_IP',
+  'RATE_LIMIT_MFA_IP',
+  'MFA_MAX_FAILURES',
+  'MFA_ENCRYPTION_KEY',
+  'TOTP_ISSUER',
+  'REQUIRE_MFA_FOR_ADMIN',
   'RATE_LIMIT_IPV6_PREFIX',
   'TRUSTED_PROXIES',
   'REDIS_URL',
@@ -330,7 +350,7 @@ function postgresUrl(raw: string, poolMax: number, timeoutSeconds: number): Data
     ssl: SSL_MODES[sslmode],
     poolMax,
     timeoutSeconds,
-    applicationName: 'graphql-jwt-auth',
+    applicationName: PACKAGE_NAME,
     display: shown.href,
   });
 }
@@ -408,10 +428,21 @@ function readKeySource(env: Env, algorithm: JwtAlgorithm): KeySource | undefined
 /** A development secret, made once and kept in a file (tokens/dev-secret.ts): main.ts hands its loader in. */
 export type DevSecretLoader = () => { secret: string; generated: boolean };
 
+/** Whether a development secret (or MFA key) was used: none, made now, or reused from its file. */
+export type DevSecretUse = 'none' | 'generated' | 'reused';
+
 export interface ProcessConfig {
   config: Config;
-  /** Whether a development secret was used: none, made now, or reused from its file. */
-  devSecret: 'none' | 'generated' | 'reused';
+  devSecret: DevSecretUse;
+  /** The same for the development MFA_ENCRYPTION_KEY (mfa/dev-key.ts). */
+  devMfaKey: DevSecretUse;
+}
+
+function readMfaKey(env: Env): string | undefined {
+  const key = read(env, 'MFA_ENCRYPTION_KEY');
+  // The value itself is never repeated in the message.
+  if (key !== undefined && !MFA_KEY_PATTERN.test(key)) throw new ConfigError('MFA_ENCRYPTION_KEY', 'must be 64 hex digits (32 bytes); generate one with: openssl rand -hex 32');
+  return key;
 }
 
 /**
@@ -419,15 +450,23 @@ export interface ProcessConfig {
  * development, with HS256 (the only algorithm that signs with the secret) and no JWT_SECRET, the secret comes
  * from `devSecret`. A cluster worker gets the secret its primary resolved, in its environment.
  */
-export function loadProcessConfig(devSecret: DevSecretLoader): ProcessConfig {
+export function loadProcessConfig(devSecret: DevSecretLoader, devMfaKey?: DevSecretLoader): ProcessConfig {
   const env: Env = { ...process.env };
+  const development = (read(env, 'NODE_ENV') ?? 'development') !== 'production';
   const hs256 = (read(env, 'JWT_ALGORITHM') ?? 'HS256') === 'HS256';
-  if (!env.JWT_SECRET && hs256 && (read(env, 'NODE_ENV') ?? 'development') !== 'production') {
+  let secretUse: DevSecretUse = 'none';
+  if (!env.JWT_SECRET && hs256 && development) {
     const made = devSecret();
     env.JWT_SECRET = made.secret;
-    return { config: loadConfig(env), devSecret: made.generated ? 'generated' : 'reused' };
+    secretUse = made.generated ? 'generated' : 'reused';
   }
-  return { config: loadConfig(env), devSecret: 'none' };
+  let mfaKeyUse: DevSecretUse = 'none';
+  if (devMfaKey && read(env, 'MFA_ENCRYPTION_KEY') === undefined && development) {
+    const made = devMfaKey();
+    env.MFA_ENCRYPTION_KEY = made.secret;
+    mfaKeyUse = made.generated ? 'generated' : 'reused';
+  }
+  return { config: loadConfig(env), devSecret: secretUse, devMfaKey: mfaKeyUse };
 }
 
 /** What the command-line tools read of this process's environment (they need no JWT secret). */
@@ -477,8 +516,8 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       secret,
       keySource: keySource && Object.freeze(keySource),
       jwksMaxAgeSeconds: duration(env, 'JWT_JWKS_MAX_AGE', '5m', 0),
-      issuer: read(env, 'JWT_ISSUER') ?? 'graphql-jwt-auth',
-      audience: read(env, 'JWT_AUDIENCE') ?? 'graphql-jwt-auth',
+      issuer: read(env, 'JWT_ISSUER') ?? PACKAGE_NAME,
+      audience: read(env, 'JWT_AUDIENCE') ?? PACKAGE_NAME,
       accessTtlSeconds: readAccessTtl(env),
       clockToleranceSeconds: readClockTolerance(env),
     }),
@@ -491,6 +530,8 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       signupPerIp: rateLimit(env, 'RATE_LIMIT_SIGNUP_IP', '10/1m'),
       refreshPerIp: rateLimit(env, 'RATE_LIMIT_REFRESH_IP', '60/1m'),
       changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
+      mfaPerIp: rateLimit(env, 'RATE_LIMIT_MFA_IP', '30/1m'),
+      mfaMaxFailures: integer(env, 'MFA_MAX_FAILURES', 5, 1, 1000),
       ipv6Prefix: integer(env, 'RATE_LIMIT_IPV6_PREFIX', 64, 1, 128),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
@@ -501,6 +542,11 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       reuseGraceSeconds: duration(env, 'REFRESH_REUSE_GRACE', '10', 0),
     }),
     cookie: Object.freeze({ enabled: cookieMode, secure: cookieSecure, sameSite }),
+    mfa: Object.freeze({
+      encryptionKey: readMfaKey(env),
+      totpIssuer: read(env, 'TOTP_ISSUER') ?? PACKAGE_NAME,
+      requireForAdmin: boolean(env, 'REQUIRE_MFA_FOR_ADMIN', false),
+    }),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),

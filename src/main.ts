@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
 import { createApp } from './app';
 import { DEV_SECRET_PATH, loadOrCreateDevSecret } from './tokens/dev-secret';
+import { DEV_MFA_KEY_PATH, loadOrCreateDevMfaKey } from './mfa/dev-key';
 import { loadKeySet, type KeySet } from './tokens/signing-keys';
 import { ConfigError, describeDatabase, loadProcessConfig, type ProcessConfig } from './config';
 import { openDatabase } from './db/database';
@@ -23,7 +24,7 @@ interface Startup extends ProcessConfig {
 
 function readConfig(): Startup {
   try {
-    const startup = loadProcessConfig(loadOrCreateDevSecret);
+    const startup = loadProcessConfig(loadOrCreateDevSecret, loadOrCreateDevMfaKey);
     return { ...startup, keys: loadKeySet(startup.config.jwt) };
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -34,7 +35,7 @@ function readConfig(): Startup {
   }
 }
 
-function readyLine({ config, keys, devSecret }: Startup, started: number, url: string): Record<string, unknown> {
+function readyLine({ config, keys, devSecret, devMfaKey }: Startup, started: number, url: string): Record<string, unknown> {
   return {
     url,
     db: describeDatabase(config.database),
@@ -44,6 +45,9 @@ function readyLine({ config, keys, devSecret }: Startup, started: number, url: s
     nodeEnv: config.nodeEnv,
     workers: config.webConcurrency,
     devSecret: devSecret === 'none' ? undefined : `${devSecret} at ${DEV_SECRET_PATH}`,
+    devMfaKey: devMfaKey === 'none' ? undefined : `${devMfaKey} at ${DEV_MFA_KEY_PATH}`,
+    // Said at start, not first at an enrollment: TOTP cannot be turned on without the key.
+    mfa: config.mfa.encryptionKey ? undefined : 'unavailable: set MFA_ENCRYPTION_KEY',
     readyMs: Math.round(performance.now() - started),
   };
 }
@@ -104,7 +108,7 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   const ready = new Set<number>();
   const fork = (): Worker => {
     // The secret this primary resolved (a development one, made once, included): every worker signs with it.
-    const worker = cluster.fork({ JWT_SECRET: config.jwt.secret });
+    const worker = cluster.fork({ JWT_SECRET: config.jwt.secret, MFA_ENCRYPTION_KEY: config.mfa.encryptionKey });
     worker.on('message', (message: WorkerReady) => {
       if (message?.type !== 'ready') return;
       ready.add(worker.id);

@@ -27,19 +27,24 @@ async function graphql(query, variables = {}) {
   return body.data;
 }
 
-const PAIR = 'accessToken expiresIn refreshExpiresIn user { id email }';
+const PAIR = 'accessToken expiresIn refreshExpiresIn mfaRequired user { id email }';
 
-/** Keep the token in memory and refresh it a little before it expires. */
+/**
+ * Keep the token in memory and refresh it a little before it expires. With mfaRequired the session may only
+ * see itself, verify the second factor, or log out: ask for the code.
+ */
 function useTokens(payload) {
   accessToken = payload.accessToken;
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => refreshAccess().catch(showError), Math.max(1, payload.expiresIn - 30) * 1000);
-  show('status', `logged in as ${payload.user.email}`);
+  document.getElementById('mfa-verify').hidden = !payload.mfaRequired;
+  show('status', payload.mfaRequired ? `second factor required for ${payload.user.email}` : `logged in as ${payload.user.email}`);
 }
 
 function forgetTokens() {
   accessToken = null;
   clearTimeout(refreshTimer);
+  document.getElementById('mfa-verify').hidden = true;
   show('status', 'logged out');
 }
 
@@ -78,6 +83,31 @@ onSubmit('signup', async (input) => {
 onSubmit('login', async (input) => {
   const data = await graphql(`mutation($input: LoginInput!) { login(input: $input) { ${PAIR} } }`, { input });
   useTokens(data.login);
+});
+
+onSubmit('mfa-verify', async ({ code }) => {
+  // The same session, raised: a new pair, and a new refresh cookie (the old one stops working).
+  const data = await graphql(`mutation($code: String!) { verifyMfa(code: $code) { ${PAIR} } }`, { code });
+  document.getElementById('mfa-verify').reset();
+  useTokens(data.verifyMfa);
+});
+
+document.getElementById('mfa-start-button').addEventListener('click', async () => {
+  try {
+    const { startTotpEnrollment } = await graphql('mutation { startTotpEnrollment { secret otpauthUrl qrCodeSvg } }');
+    // An <img> of a data: URL shows the server's SVG without putting its markup into this page's DOM.
+    document.getElementById('mfa-qr').src = `data:image/svg+xml,${encodeURIComponent(startTotpEnrollment.qrCodeSvg)}`;
+    show('mfa-secret', startTotpEnrollment.secret);
+    document.getElementById('mfa-enrollment').hidden = false;
+  } catch (error) {
+    showError(error);
+  }
+});
+
+onSubmit('mfa-confirm', async ({ code }) => {
+  const data = await graphql('mutation($code: String!) { confirmTotpEnrollment(code: $code) }', { code });
+  document.getElementById('mfa-enrollment').hidden = true;
+  show('recovery-codes', data.confirmTotpEnrollment.join(' '));
 });
 
 document.getElementById('me-button').addEventListener('click', () => {

@@ -1,23 +1,27 @@
-// Signup, login, refresh, logout and password change: the rules that turn credentials into a session
-// and a token pair (a short access token and a rotating refresh token).
-import { AuthReason, badUserInput, ErrorCode, InputReason, isDomainError, unauthenticated } from '../shared/errors';
+// Signup, login, refresh, logout, password change and the second factor: the rules that turn credentials
+// into a session and a token pair (a short access token and a rotating refresh token).
+import { AuthReason, badUserInput, ErrorCode, forbidden, InputReason, isDomainError, SessionRestriction, unauthenticated } from '../shared/errors';
+import { Aal, PASSWORD_ONLY, withSecondFactor, type Assurance } from '../shared/assurance';
+import { codeInvalid, mfaNotEnabled, needsSecondFactor, type MfaService, type TotpEnrollment } from '../mfa/mfa.service';
 import type { Logger } from '../shared/logger';
 import type { AuthLimits, PasswordAttempt } from '../limits/limits';
 import type { RotationKey } from '../sessions/refresh-tokens';
-import type { UserRecord as Viewer } from '../db/records';
+import type { Credentials, UserRecord as Viewer } from '../db/records';
 import type { Role } from '../shared/role';
-import type { CurrentSession, IssuedRefresh, SessionService } from '../sessions/session.service';
+import type { CurrentSession, IssuedRefresh, OpenedSession, SessionService } from '../sessions/session.service';
 import { rethrowEmailTaken, type UserService } from '../users/user.service';
 import { isPasswordTooLong, normalizeEmail, PASSWORD_TOO_LONG, passwordProblem, type NewUserInput } from '../users/user.validation';
 import type { DeviceTokens, IssuedDevice } from './device-tokens';
 import type { PasswordHasher } from '../passwords/passwords';
-import type { IssuedToken, TokenService } from '../tokens/access-tokens';
+import type { IssuedToken, SignOptions, TokenService } from '../tokens/access-tokens';
 
 export interface AuthResult {
   user: Viewer;
   access: IssuedToken;
   refresh: IssuedRefresh;
   session: CurrentSession;
+  /** The session still owes a second factor (the user has TOTP on, the session is aal1): only me, verifyMfa and logout until verifyMfa. */
+  mfaRequired: boolean;
   /** A device token for the client: set on every successful password check (signup, login, password change). */
   device?: IssuedDevice;
 }
@@ -49,19 +53,20 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly rotation: RotationKey,
     private readonly devices: DeviceTokens,
+    private readonly mfa: MfaService,
     private readonly log: Logger,
   ) {}
 
   async signup(input: NewUserInput, meta: RequestMeta): Promise<AuthResult> {
     await this.limited('signup', meta, () => this.limits.consumeIp('signup', meta.clientIp));
     const newUser = await this.users.prepareNewUser(input);
-    const { user, session, refresh } = await this.sessions
+    const { user, ...opened } = await this.sessions
       .openForNewUser(newUser, { ip: meta.clientIp, userAgent: meta.userAgent })
       .catch(rethrowEmailTaken);
-    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
-    this.event('signup', meta, { userId: user.publicId, sessionId: session.publicId });
+    const result = this.pair(user, opened);
+    this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
     // Whoever chose the password knows it: this client is trusted like after a login.
-    return { user, access, refresh, session, device: this.devices.issue(newUser) };
+    return { ...result, device: this.devices.issue(newUser) };
   }
 
   /**
@@ -102,7 +107,7 @@ export class AuthService {
       }
     }
     const result = await this.openSession(user, meta);
-    this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId });
+    this.event('login.success', meta, { userId: user.publicId, sessionId: result.session.publicId, ...(result.mfaRequired ? { mfaRequired: true } : {}) });
     return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
   }
 
@@ -117,12 +122,10 @@ export class AuthService {
       throw unauthenticated(AuthReason.REFRESH_TOKEN_REUSED);
     }
     // Signed from the rotation time and the new refresh token alone, so a refresh within the grace interval gets the very same access token.
-    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId, {
-      issuedAtMs: rotation.rotatedAtMs,
-      jti: this.rotation.jtiFor(rotation.refresh.token),
-    });
+    const current = { id: session.id, publicId: session.publicId, aal: session.aal, amr: session.amr };
+    const result = this.pair(user, { session: current, refresh: rotation.refresh }, { issuedAtMs: rotation.rotatedAtMs, jti: this.rotation.jtiFor(rotation.refresh.token) });
     this.event('refresh', meta, { userId: user.publicId, sessionId: session.publicId, ...(rotation.kind === 'grace' ? { grace: true } : {}) });
-    return { user, access, refresh: rotation.refresh, session };
+    return result;
   }
 
   async logout(user: Viewer, session: CurrentSession, scope: LogoutScope, meta: RequestMeta): Promise<void> {
@@ -138,31 +141,19 @@ export class AuthService {
    */
   async changePassword(
     viewer: Viewer,
+    session: Assurance,
     input: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
   ): Promise<AuthResult> {
     await this.limited('changePassword', meta, () => this.limits.consumeIp('changePassword', meta.clientIp));
     const problem = passwordProblem(input.newPassword);
     if (problem) throw badUserInput(problem, InputReason.INVALID_INPUT, { newPassword: problem });
-    if (isPasswordTooLong(input.currentPassword)) throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
-
-    const user = await this.users.findCredentialsById(viewer.id);
-    if (!user) throw unauthenticated(AuthReason.USER_NOT_FOUND);
-    // The same limits as login on the same account: a stolen session must not make guessing the password cheaper.
-    const device = this.devices.verify(meta.deviceToken, user);
-    const attempt = await this.limited('changePassword', meta, () =>
-      this.limits.beginPasswordAttempt(user.email, { ip: meta.clientIp, device }),
-    );
-    if (!(await this.checked(attempt, () => this.hasher.verify(input.currentPassword, user.passwordHash)))) {
-      await attempt.failed();
-      this.event('password.change_failed', meta, { userId: user.publicId });
-      throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
-    }
-    await attempt.succeeded();
+    const { user, device } = await this.reauthenticate('changePassword', { event: 'password.change_failed' }, viewer, input.currentPassword, meta);
     const passwordHash = await this.hasher.hash(input.newPassword);
     await this.users.replacePasswordHash(user, passwordHash);
     const ended = await this.sessions.revokeAllOf(user);
-    const result = await this.openSession(user, meta);
+    // The new session keeps what this one proved: a second factor is not asked for again.
+    const result = await this.openSession(user, meta, session);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
     return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
   }
@@ -190,8 +181,114 @@ export class AuthService {
     return ended;
   }
 
-  /** Check a password within a counted attempt: when the check itself fails (a busy pool, an error), nothing stays counted. */
-  private async checked(attempt: PasswordAttempt, check: () => Promise<boolean>): Promise<boolean> {
+  /**
+   * Start a TOTP enrollment: a new pending secret, its otpauth:// URL and QR code. With TOTP already on, only
+   * from a session that has proven it.
+   */
+  async startTotpEnrollment(viewer: Viewer, session: CurrentSession, meta: RequestMeta): Promise<TotpEnrollment> {
+    if (viewer.mfaEnabled) this.requireSecondFactor(session);
+    const enrollment = await this.mfa.startEnrollment(viewer);
+    this.event('mfa.enrollment_started', meta, { userId: viewer.publicId, sessionId: session.publicId });
+    return enrollment;
+  }
+
+  /**
+   * Confirm the pending enrollment with a current code: TOTP on, this session raised to aal2 (its access token
+   * gets full access at once: the session row is read per request), the user's other sessions ended, and ten
+   * recovery codes returned, once.
+   */
+  async confirmTotpEnrollment(viewer: Viewer, session: CurrentSession, code: string, meta: RequestMeta): Promise<string[]> {
+    await this.limited('confirmTotpEnrollment', meta, () => this.limits.consumeIp('mfa', meta.clientIp));
+    if (viewer.mfaEnabled) this.requireSecondFactor(session);
+    const confirmed = await this.secondFactorAttempt('confirmTotpEnrollment', viewer, session, meta, () =>
+      this.mfa.confirmEnrollment(viewer, code, session),
+    );
+    this.event('mfa.enabled', meta, { userId: viewer.publicId, sessionId: session.publicId, sessionsEnded: confirmed.sessionsEnded });
+    return confirmed.recoveryCodes;
+  }
+
+  /**
+   * Prove the second factor on this session (a TOTP code or a recovery code): the same session is raised to
+   * aal2, and gets a new pair; the refresh tokens it had stop working.
+   */
+  async verifyMfa(viewer: Viewer, session: CurrentSession, code: string, meta: RequestMeta): Promise<AuthResult> {
+    await this.limited('verifyMfa', meta, () => this.limits.consumeIp('mfa', meta.clientIp));
+    const method = await this.secondFactorAttempt('verifyMfa', viewer, session, meta, () => this.mfa.verify(viewer, code));
+    const raised = await this.sessions.raise(session, withSecondFactor(session, method));
+    this.event('mfa.verified', meta, { userId: viewer.publicId, sessionId: session.publicId, method });
+    return this.pair(viewer, raised);
+  }
+
+  /** TOTP off: needs the current password and a session that has proven the second factor. */
+  async disableTotp(viewer: Viewer, session: CurrentSession, currentPassword: string, meta: RequestMeta): Promise<void> {
+    await this.provenWithPassword('disableTotp', viewer, session, currentPassword, meta);
+    await this.mfa.disable(viewer);
+    this.event('mfa.disabled', meta, { userId: viewer.publicId, sessionId: session.publicId });
+  }
+
+  /** Ten new recovery codes (the earlier ones stop working): needs the current password and a session that has proven the second factor. */
+  async regenerateRecoveryCodes(viewer: Viewer, session: CurrentSession, currentPassword: string, meta: RequestMeta): Promise<string[]> {
+    await this.provenWithPassword('regenerateRecoveryCodes', viewer, session, currentPassword, meta);
+    const codes = await this.mfa.regenerateRecoveryCodes(viewer);
+    this.event('mfa.recovery_codes_regenerated', meta, { userId: viewer.publicId, sessionId: session.publicId });
+    return codes;
+  }
+
+  /** A session of a user with TOTP on that has not proven it may not manage the factor. */
+  private requireSecondFactor(session: Assurance): void {
+    if (session.aal !== Aal.AAL2) throw forbidden(SessionRestriction.MFA_REQUIRED);
+  }
+
+  private async provenWithPassword(operation: string, viewer: Viewer, session: CurrentSession, password: string, meta: RequestMeta): Promise<void> {
+    // Nothing to manage: said before any password work.
+    if (!viewer.mfaEnabled) throw mfaNotEnabled();
+    this.requireSecondFactor(session);
+    await this.reauthenticate(operation, { event: 'mfa.password_failed', fields: { operation } }, viewer, password, meta);
+  }
+
+  /**
+   * One second-factor code, counted on the account before it is checked (MFA_MAX_FAILURES, then backoff like
+   * failed logins); a wrong code is MFA_CODE_INVALID, a right one forgets the failures.
+   */
+  private async secondFactorAttempt<T>(operation: string, viewer: Viewer, session: CurrentSession, meta: RequestMeta, check: () => Promise<T | undefined>): Promise<T> {
+    const attempt = await this.limited(operation, meta, () => this.limits.beginSecondFactorAttempt(viewer.publicId));
+    const result = await this.checked(attempt, check);
+    if (result === undefined) {
+      await attempt.failed();
+      this.event('mfa.failure', meta, { userId: viewer.publicId, sessionId: session.publicId, operation });
+      throw codeInvalid();
+    }
+    await attempt.succeeded();
+    return result;
+  }
+
+  /**
+   * The current password again, with the same limits as login on the same account (a stolen session must not
+   * make guessing the password cheaper); a wrong one is INVALID_CREDENTIALS and counts as a failed login.
+   */
+  private async reauthenticate(
+    operation: string,
+    failure: { event: string; fields?: Record<string, unknown> },
+    viewer: Viewer,
+    password: string,
+    meta: RequestMeta,
+  ): Promise<{ user: Credentials; device?: string }> {
+    if (isPasswordTooLong(password)) throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
+    const user = await this.users.findCredentialsById(viewer.id);
+    if (!user) throw unauthenticated(AuthReason.USER_NOT_FOUND);
+    const device = this.devices.verify(meta.deviceToken, user);
+    const attempt = await this.limited(operation, meta, () => this.limits.beginPasswordAttempt(user.email, { ip: meta.clientIp, device }));
+    if (!(await this.checked(attempt, () => this.hasher.verify(password, user.passwordHash)))) {
+      await attempt.failed();
+      this.event(failure.event, meta, { userId: user.publicId, ...failure.fields });
+      throw unauthenticated(AuthReason.INVALID_CREDENTIALS);
+    }
+    await attempt.succeeded();
+    return { user, device };
+  }
+
+  /** Check within a counted attempt: when the check itself fails (a busy pool, an error), nothing stays counted. */
+  private async checked<T>(attempt: PasswordAttempt, check: () => Promise<T>): Promise<T> {
     try {
       return await check();
     } catch (error) {
@@ -216,9 +313,21 @@ export class AuthService {
     this.log[level]({ event, requestId: meta.requestId, ip: meta.clientIp, ...fields }, event);
   }
 
-  private async openSession(user: Viewer, meta: RequestMeta): Promise<AuthResult> {
-    const { session, refresh } = await this.sessions.open(user, { ip: meta.clientIp, userAgent: meta.userAgent });
-    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId);
-    return { user, access, refresh, session };
+  /**
+   * THE place a session is opened, by every path that opens one (login, changePassword, and any later one such
+   * as a password reset): a password login, aal1 with amr [pwd], unless `assurance` says more; the pair and
+   * mfaRequired come from pair().
+   */
+  private async openSession(user: Viewer, meta: RequestMeta, assurance: Assurance = PASSWORD_ONLY): Promise<AuthResult> {
+    return this.pair(user, await this.sessions.open(user, { ip: meta.clientIp, userAgent: meta.userAgent }, assurance));
+  }
+
+  /**
+   * The one place a pair is made for a session (opened, signed up, rotated or raised): the access token carries
+   * the session's aal and amr, and mfaRequired says whether the session still owes a second factor.
+   */
+  private pair(user: Viewer, { session, refresh }: OpenedSession, sign: SignOptions = {}): AuthResult {
+    const access = this.tokens.signAccessToken({ id: user.publicId, role: user.role }, session.publicId, { ...sign, assurance: session });
+    return { user, access, refresh, session, mfaRequired: needsSecondFactor(user, session) };
   }
 }

@@ -15,10 +15,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}": typeof types.ChangePasswordDocument,
-    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}": typeof types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n  mfaEnabled\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  mfaRequired\n  user {\n    ...UserFields\n  }\n}": typeof types.UserFieldsFragmentDoc,
     "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}": typeof types.LoginDocument,
     "mutation Logout($scope: LogoutScope) {\n  logout(scope: $scope)\n}": typeof types.LogoutDocument,
     "query Me {\n  me {\n    ...UserFields\n  }\n}": typeof types.MeDocument,
+    "mutation StartTotpEnrollment {\n  startTotpEnrollment {\n    secret\n    otpauthUrl\n    qrCodeSvg\n  }\n}\n\nmutation ConfirmTotpEnrollment($code: String!) {\n  confirmTotpEnrollment(code: $code)\n}\n\nmutation VerifyMfa($code: String!) {\n  verifyMfa(code: $code) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation DisableTotp($currentPassword: String!) {\n  disableTotp(currentPassword: $currentPassword)\n}\n\nmutation RegenerateRecoveryCodes($currentPassword: String!) {\n  regenerateRecoveryCodes(currentPassword: $currentPassword)\n}": typeof types.StartTotpEnrollmentDocument,
     "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}": typeof types.RefreshTokenDocument,
     "query Sessions {\n  sessions {\n    id\n    createdAt\n    lastUsedAt\n    expiresAt\n    userAgent\n    current\n  }\n}": typeof types.SessionsDocument,
     "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}": typeof types.SetUserRoleDocument,
@@ -27,10 +28,11 @@ type Documents = {
 };
 const documents: Documents = {
     "mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n    ...AuthPayloadFields\n  }\n}": types.ChangePasswordDocument,
-    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}": types.UserFieldsFragmentDoc,
+    "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n  mfaEnabled\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  mfaRequired\n  user {\n    ...UserFields\n  }\n}": types.UserFieldsFragmentDoc,
     "mutation Login($input: LoginInput!) {\n  login(input: $input) {\n    ...AuthPayloadFields\n  }\n}": types.LoginDocument,
     "mutation Logout($scope: LogoutScope) {\n  logout(scope: $scope)\n}": types.LogoutDocument,
     "query Me {\n  me {\n    ...UserFields\n  }\n}": types.MeDocument,
+    "mutation StartTotpEnrollment {\n  startTotpEnrollment {\n    secret\n    otpauthUrl\n    qrCodeSvg\n  }\n}\n\nmutation ConfirmTotpEnrollment($code: String!) {\n  confirmTotpEnrollment(code: $code)\n}\n\nmutation VerifyMfa($code: String!) {\n  verifyMfa(code: $code) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation DisableTotp($currentPassword: String!) {\n  disableTotp(currentPassword: $currentPassword)\n}\n\nmutation RegenerateRecoveryCodes($currentPassword: String!) {\n  regenerateRecoveryCodes(currentPassword: $currentPassword)\n}": types.StartTotpEnrollmentDocument,
     "mutation RefreshToken($token: String) {\n  refreshToken(token: $token) {\n    ...AuthPayloadFields\n  }\n}": types.RefreshTokenDocument,
     "query Sessions {\n  sessions {\n    id\n    createdAt\n    lastUsedAt\n    expiresAt\n    userAgent\n    current\n  }\n}": types.SessionsDocument,
     "mutation SetUserRole($id: ID!, $role: Role!) {\n  setUserRole(id: $id, role: $role) {\n    ...UserFields\n  }\n}": types.SetUserRoleDocument,
@@ -59,7 +61,7 @@ export function graphql(source: "mutation ChangePassword($currentPassword: Strin
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  user {\n    ...UserFields\n  }\n}"];
+export function graphql(source: "fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n  mfaEnabled\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  mfaRequired\n  user {\n    ...UserFields\n  }\n}"): (typeof documents)["fragment UserFields on User {\n  id\n  name\n  email\n  role\n  createdAt\n  mfaEnabled\n}\n\nfragment AuthPayloadFields on AuthPayload {\n  accessToken\n  tokenType\n  expiresIn\n  refreshToken\n  refreshExpiresIn\n  mfaRequired\n  user {\n    ...UserFields\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -72,6 +74,10 @@ export function graphql(source: "mutation Logout($scope: LogoutScope) {\n  logou
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query Me {\n  me {\n    ...UserFields\n  }\n}"): (typeof documents)["query Me {\n  me {\n    ...UserFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartTotpEnrollment {\n  startTotpEnrollment {\n    secret\n    otpauthUrl\n    qrCodeSvg\n  }\n}\n\nmutation ConfirmTotpEnrollment($code: String!) {\n  confirmTotpEnrollment(code: $code)\n}\n\nmutation VerifyMfa($code: String!) {\n  verifyMfa(code: $code) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation DisableTotp($currentPassword: String!) {\n  disableTotp(currentPassword: $currentPassword)\n}\n\nmutation RegenerateRecoveryCodes($currentPassword: String!) {\n  regenerateRecoveryCodes(currentPassword: $currentPassword)\n}"): (typeof documents)["mutation StartTotpEnrollment {\n  startTotpEnrollment {\n    secret\n    otpauthUrl\n    qrCodeSvg\n  }\n}\n\nmutation ConfirmTotpEnrollment($code: String!) {\n  confirmTotpEnrollment(code: $code)\n}\n\nmutation VerifyMfa($code: String!) {\n  verifyMfa(code: $code) {\n    ...AuthPayloadFields\n  }\n}\n\nmutation DisableTotp($currentPassword: String!) {\n  disableTotp(currentPassword: $currentPassword)\n}\n\nmutation RegenerateRecoveryCodes($currentPassword: String!) {\n  regenerateRecoveryCodes(currentPassword: $currentPassword)\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

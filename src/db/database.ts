@@ -14,6 +14,7 @@ import type { Dialect, SqlDatabase } from './sql';
 import { PostgresDatabase } from './postgresql';
 import { SqliteDatabase } from './sqlite';
 import { createUserStore, type UserStore } from './users.store';
+import { createMfaStore, type MfaStore } from './mfa.store';
 
 export interface DatabaseHealth {
   ok: boolean;
@@ -26,6 +27,8 @@ export interface Database {
   readonly dialect: Dialect;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  /** TOTP factors and recovery codes. */
+  readonly mfa: MfaStore;
   /** The SQL seam itself: for the command-line tools and the tests, never for services. */
   readonly sql: SqlDatabase;
   readonly orm: MikroORM;
@@ -90,6 +93,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
       dialect: sql.dialect,
       users: createUserStore(sql),
       sessions: createSessionStore(sql, findWithUser),
+      mfa: createMfaStore(sql),
       sql,
       orm,
       async health() {

@@ -11,6 +11,7 @@ import type { DatabaseSettings } from '../config';
 import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../shared/private-files';
 import { RefreshToken, Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
+import { RecoveryCode, TotpFactor } from './entities/mfa.entity';
 import { postgresqlMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
 import { PostgresDatabase } from './postgresql';
@@ -28,7 +29,9 @@ export interface OpenedOrm {
 
 function common(log: (message: string) => void) {
   return {
-    entities: [User, Session, RefreshToken] as Array<typeof User | typeof Session | typeof RefreshToken>,
+    entities: [User, Session, RefreshToken, TotpFactor, RecoveryCode] as Array<
+      typeof User | typeof Session | typeof RefreshToken | typeof TotpFactor | typeof RecoveryCode
+    >,
     extensions: [Migrator],
     // Nothing may use the global EntityManager: the stores run SQL, and migrations run on their own.
     allowGlobalContext: false,

@@ -1,5 +1,6 @@
 // What the stores hand to the layers above: plain, typed records. Dates are Dates, ids are numbers, and
 // nothing here says which database the row came from.
+import type { Aal, AuthMethod } from '../shared/assurance';
 import type { Role } from '../shared/role';
 
 /**
@@ -28,6 +29,8 @@ export interface UserRecord {
   email: string;
   role: Role;
   createdAt: Date;
+  /** TOTP is turned on: a session proves it before it gets full access (mfa/). */
+  mfaEnabled: boolean;
 }
 
 /** A user with their password hash: only what login and password checks read. */
@@ -54,11 +57,14 @@ export interface SessionRecord {
   userAgent: string | null;
   ip: string;
   revokedAt: Date | null;
+  /** How the session was authenticated (shared/assurance.ts): the truth the per-request check reads. */
+  aal: Aal;
+  amr: readonly AuthMethod[];
 }
 
 /** The per-request read: an access token's session with its user. */
 export interface SessionWithUser {
-  session: Pick<SessionRecord, 'id' | 'publicId' | 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt'>;
+  session: Pick<SessionRecord, 'id' | 'publicId' | 'revokedAt' | 'expiresAt' | 'absoluteExpiresAt' | 'aal' | 'amr'>;
   user: UserRecord;
 }
 
@@ -72,6 +78,8 @@ export interface NewSession {
   ip: string;
   /** Its first refresh token's hash. */
   refreshTokenHash: string;
+  aal: Aal;
+  amr: readonly AuthMethod[];
 }
 
 export interface RefreshTokenRecord {
@@ -81,4 +89,15 @@ export interface RefreshTokenRecord {
   createdAt: Date;
   expiresAt: Date;
   rotatedAt: Date | null;
+}
+
+/** A user's TOTP factor: secrets as the app encrypted them (mfa/secret-box.ts), never in clear. */
+export interface TotpRecord {
+  userId: number;
+  /** The confirmed secret; null until an enrollment is confirmed. */
+  secret: string | null;
+  /** A started enrollment's secret, until it is confirmed or replaced. */
+  pendingSecret: string | null;
+  /** The last TOTP time step accepted: no code of it or before it is accepted again. */
+  lastUsedStep: number | null;
 }

@@ -1,4 +1,5 @@
 // The sessions and refresh_tokens tables: every statement that reads or writes them.
+import { Aal, isAal, isAuthMethod, type Assurance, type AuthMethod } from '../shared/assurance';
 import type { NewSession, NewUser, RefreshTokenRecord, SessionRecord, SessionWithUser, UserRecord } from './records';
 import { toDate, toDateOrNull, type SqlDatabase, type SqlRunner } from './sql';
 import { insertUser, USER_COLUMNS, userFromRow, type UserRow } from './users.store';
@@ -42,11 +43,32 @@ export interface SessionStore {
   revokeAllOf(userId: number, now: Date, exceptId?: number): Promise<number>;
   /** Run one refresh's reads and writes as one transaction. */
   rotate<T>(work: (tx: RefreshTransaction) => Promise<T>): Promise<T>;
+  /**
+   * A second factor proven: raise an active session to `assurance` and replace its refresh tokens, spent or
+   * not, with one new token (`tokenHash`, expiring at `expiry(session)`), in one transaction, so that no
+   * refresh token of the lower level still works. Resolves with that expiry, or undefined when the session is
+   * no longer active.
+   */
+  raise(sessionId: number, assurance: Assurance, tokenHash: string, now: Date, expiry: (session: { absoluteExpiresAt: Date }) => Date): Promise<Date | undefined>;
+}
+
+/** How amr is stored: the methods in the order they were used, comma-separated. */
+export function encodeAmr(amr: readonly AuthMethod[]): string {
+  return amr.join(',');
+}
+
+function decodeAmr(value: string): AuthMethod[] {
+  return value.split(',').filter(isAuthMethod);
+}
+
+/** An unknown level reads as the lowest: it can only restrict. */
+function decodeAal(value: unknown): Aal {
+  return isAal(value) ? value : Aal.AAL1;
 }
 
 const SESSION_COLUMNS =
   's.id as session_id, s.public_id as session_public_id, s.user_id as session_user_id, s.created_at as session_created_at, ' +
-  's.last_used_at, s.expires_at, s.absolute_expires_at, s.user_agent, s.ip, s.revoked_at';
+  's.last_used_at, s.expires_at, s.absolute_expires_at, s.user_agent, s.ip, s.revoked_at, s.aal, s.amr';
 
 interface SessionRow {
   session_id: number;
@@ -59,6 +81,8 @@ interface SessionRow {
   user_agent: string | null;
   ip: string;
   revoked_at: unknown;
+  aal: string;
+  amr: string;
 }
 
 function sessionFromRow(row: SessionRow): SessionRecord {
@@ -73,6 +97,8 @@ function sessionFromRow(row: SessionRow): SessionRecord {
     userAgent: row.user_agent,
     ip: row.ip,
     revokedAt: toDateOrNull(row.revoked_at),
+    aal: decodeAal(row.aal),
+    amr: decodeAmr(row.amr),
   };
 }
 
@@ -82,6 +108,8 @@ export type SessionWithUserRow = UserRow & {
   revoked_at: unknown;
   expires_at: unknown;
   absolute_expires_at: unknown;
+  aal: string;
+  amr: string;
 };
 
 /** Frozen: a kept answer is shared by every request of its session (session-cache.ts). */
@@ -93,6 +121,8 @@ export function sessionWithUserFromRow(row: SessionWithUserRow): SessionWithUser
       revokedAt: toDateOrNull(row.revoked_at),
       expiresAt: toDate(row.expires_at),
       absoluteExpiresAt: toDate(row.absolute_expires_at),
+      aal: decodeAal(row.aal),
+      amr: Object.freeze(decodeAmr(row.amr)),
     }),
     user: Object.freeze(userFromRow(row)),
   });
@@ -100,9 +130,9 @@ export function sessionWithUserFromRow(row: SessionWithUserRow): SessionWithUser
 
 // sessions.public_id is unique (its index finds the row), users.id is the primary key.
 export const SESSION_WITH_USER_SQL = `select s.id as session_id, s.public_id as session_public_id, s.revoked_at, s.expires_at,
-  s.absolute_expires_at, ${USER_COLUMNS} from sessions s join users u on u.id = s.user_id where s.public_id = ?`;
-export const INSERT_SESSION_SQL = `insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, user_agent, ip)
-  values (?, ?, ?, ?, ?, ?, ?, ?) returning id`;
+  s.absolute_expires_at, s.aal, s.amr, ${USER_COLUMNS} from sessions s join users u on u.id = s.user_id where s.public_id = ?`;
+export const INSERT_SESSION_SQL = `insert into sessions (public_id, user_id, created_at, last_used_at, expires_at, absolute_expires_at, user_agent, ip, aal, amr)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`;
 export const INSERT_REFRESH_TOKEN_SQL = 'insert into refresh_tokens (session_id, token_hash, created_at, expires_at) values (?, ?, ?, ?)';
 const BY_PUBLIC_ID_SQL = `select ${SESSION_COLUMNS} from sessions s where s.public_id = ?`;
 const LIST_ACTIVE_SQL = `select ${SESSION_COLUMNS} from sessions s
@@ -118,6 +148,9 @@ export const FIND_REFRESH_SQL = `select t.id as token_id, t.session_id as token_
 export const CLAIM_SQL = 'update refresh_tokens set rotated_at = ? where id = ? and rotated_at is null';
 const ROTATED_AT_SQL = 'select rotated_at from refresh_tokens where id = ?';
 export const EXTEND_SESSION_SQL = 'update sessions set last_used_at = ?, expires_at = ? where id = ?';
+const ACTIVE_LIMITS_SQL = 'select absolute_expires_at from sessions where id = ? and revoked_at is null';
+const SET_ASSURANCE_SQL = 'update sessions set aal = ?, amr = ? where id = ? and revoked_at is null';
+const DELETE_REFRESH_TOKENS_SQL = 'delete from refresh_tokens where session_id = ?';
 
 type RefreshRow = SessionRow &
   UserRow & {
@@ -163,7 +196,16 @@ function refreshTransaction(tx: SqlRunner): RefreshTransaction {
   };
 }
 
-/** `findWithUser` is given separately: on its own, or with a cache in front (session-cache.ts). */
+/** Raise an active session's assurance (inside a transaction of another store too: mfa.store.ts); true if it was active. */
+export async function setAssurance(tx: SqlRunner, sessionId: number, assurance: Assurance): Promise<boolean> {
+  return (await tx.run(SET_ASSURANCE_SQL, [assurance.aal, encodeAmr(assurance.amr), sessionId])) === 1;
+}
+
+/** End every active session of the user but one (inside a transaction of another store too); resolves with how many. */
+export function revokeAllBut(tx: SqlRunner, userId: number, now: Date, exceptId: number): Promise<number> {
+  return tx.run(REVOKE_ALL_BUT_SQL, [now, userId, exceptId]);
+}
+
 /** The session row and its first refresh token; resolves with the session's row id. */
 async function insertSession(tx: SqlRunner, session: NewSession): Promise<number> {
   const row = await tx.one<{ id: number }>(INSERT_SESSION_SQL, [
@@ -175,6 +217,8 @@ async function insertSession(tx: SqlRunner, session: NewSession): Promise<number
     session.absoluteExpiresAt,
     session.userAgent,
     session.ip,
+    session.aal,
+    encodeAmr(session.amr),
   ]);
   const id = Number(row!.id);
   await tx.run(INSERT_REFRESH_TOKEN_SQL, [id, session.refreshTokenHash, session.createdAt, session.expiresAt]);
@@ -210,7 +254,21 @@ export function createSessionStore(db: SqlDatabase, findWithUser: SessionStore['
     },
 
     revokeAllOf(userId, now, exceptId) {
-      return exceptId === undefined ? db.run(REVOKE_ALL_SQL, [now, userId]) : db.run(REVOKE_ALL_BUT_SQL, [now, userId, exceptId]);
+      return exceptId === undefined ? db.run(REVOKE_ALL_SQL, [now, userId]) : revokeAllBut(db, userId, now, exceptId);
+    },
+
+    raise(sessionId, assurance, tokenHash, now, expiry) {
+      return db.transaction(async (tx) => {
+        const row = await tx.one<{ absolute_expires_at: unknown }>(ACTIVE_LIMITS_SQL, [sessionId]);
+        if (!row) return undefined;
+        // Conditional: a logout committed since the read wins (PostgreSQL runs this beside it).
+        if (!(await setAssurance(tx, sessionId, assurance))) return undefined;
+        const expiresAt = expiry({ absoluteExpiresAt: toDate(row.absolute_expires_at) });
+        await tx.run(DELETE_REFRESH_TOKENS_SQL, [sessionId]);
+        await tx.run(INSERT_REFRESH_TOKEN_SQL, [sessionId, tokenHash, now, expiresAt]);
+        await tx.run(EXTEND_SESSION_SQL, [now, expiresAt, sessionId]);
+        return expiresAt;
+      });
     },
 
     rotate(work) {

@@ -42,6 +42,11 @@ export function toDateOrNull(value: unknown): Date | null {
   return value === null || value === undefined ? null : toDate(value);
 }
 
+/** A boolean column: SQLite stores 0/1, PostgreSQL answers a boolean. */
+export function toBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === BigInt(1);
+}
+
 /** count(*) is a bigint on PostgreSQL (text in the driver), a number on SQLite. */
 export function toCount(value: unknown): number {
   return Number(value ?? 0);

@@ -6,7 +6,8 @@ import { AuthResolver } from './resolvers/auth.resolver';
 import type { AuthService } from '../auth/auth.service';
 import type { DeviceCookie } from './device-cookie';
 import type { RefreshTransport } from './refresh-transport';
-import { guardRootFields, withGuardDirectives } from './guard';
+import { guardRootFields, withGuardDirectives, type GuardPolicy } from './guard';
+import { MfaResolver } from './resolvers/mfa.resolver';
 import { SessionResolver } from './resolvers/session.resolver';
 import type { SessionService } from '../sessions/session.service';
 import { UserResolver } from './resolvers/user.resolver';
@@ -18,6 +19,7 @@ export interface SchemaServices {
   sessions: SessionService;
   refreshTransport: RefreshTransport;
   deviceCookie: DeviceCookie;
+  guardPolicy: GuardPolicy;
 }
 
 /** Without services the schema can be printed but not executed (that is what `npm run schema` needs). */
@@ -28,6 +30,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
           [AuthResolver, new AuthResolver(services.auth, services.refreshTransport, services.deviceCookie)],
           [UserResolver, new UserResolver(services.users, services.auth)],
           [SessionResolver, new SessionResolver(services.sessions, services.auth)],
+          [MfaResolver, new MfaResolver(services.auth)],
         ]
       : [],
   );
@@ -39,11 +42,11 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
     },
   };
   const schema = buildSchemaSync({
-    resolvers: [AuthResolver, UserResolver, SessionResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, MfaResolver],
     container,
     validate: false,
   });
-  return withGuardDirectives(guardRootFields(schema));
+  return withGuardDirectives(guardRootFields(schema, services?.guardPolicy));
 }
 
 /** The SDL as committed in schema/schema.graphql: sorted, with the guard directives on each field. */

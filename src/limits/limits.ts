@@ -5,7 +5,10 @@
 //   LOGIN_MAX_FAILURES back off exponentially, 1 s, 2 s, 4 s … up to a cap, for that client only, so failures
 //   from an attacker's network never refuse the owner on theirs;
 // - per account across every client: LOGIN_ACCOUNT_MAX_FAILURES failures per window refuse every client
-//   without a device token until the window ends, so a guess spread over many networks is still slowed.
+//   without a device token until the window ends, so a guess spread over many networks is still slowed;
+// - per account on second-factor codes (verifyMfa, confirmTotpEnrollment): past MFA_MAX_FAILURES consecutive
+//   wrong codes the account's second factor backs off the same way, for every client (whoever is guessing
+//   already has the password), and per client network on those two operations together.
 // An attempt is counted before the password is checked (atomic increments, in memory or in Redis) and given
 // back when it succeeds, so a backoff window admits exactly one attempt however many arrive at once.
 // Counters live in memory, or in Redis when REDIS_URL is set so that every instance shares them.
@@ -18,7 +21,7 @@ import { rateLimited } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { clientNetwork } from '../shared/ip';
 
-export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword';
+export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword' | 'mfa';
 
 /** Failures are forgotten this long after the first one of a run (a success forgets them at once). */
 const FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
@@ -54,6 +57,12 @@ export interface AuthLimits {
    * backoff window is being checked, or, for a client without a device token, while the account is over its ceiling.
    */
   beginPasswordAttempt(email: string, client: AttemptClient): Promise<PasswordAttempt>;
+  /**
+   * Count one second-factor code on the account of `userId` (its public id), before the code is checked;
+   * throws RATE_LIMITED (counting nothing) while the account's second factor is backed off. Report the
+   * outcome like a password attempt: a success forgets the failures.
+   */
+  beginSecondFactorAttempt(userId: string): Promise<PasswordAttempt>;
   /** undefined without REDIS_URL; 'down' while the counters fall back to this instance's memory. */
   redisStatus(): 'up' | 'down' | undefined;
   close(): Promise<void>;
@@ -137,54 +146,94 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger,
     signup: limiter('ip:signup', limits.signupPerIp.points, limits.signupPerIp.seconds),
     refreshToken: limiter('ip:refresh', limits.refreshPerIp.points, limits.refreshPerIp.seconds),
     changePassword: limiter('ip:change-password', limits.changePasswordPerIp.points, limits.changePasswordPerIp.seconds),
+    mfa: limiter('ip:mfa', limits.mfaPerIp.points, limits.mfaPerIp.seconds),
   };
-  // Per (account, client): attempts counted (a success deletes them), and until when the client is backed off
-  // (a time of the app's clock, stored as the "points" of its key). The store's own expiry only cleans up.
-  const failures = limiter('login:client-failures', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
-  const backedOffUntil = limiter('login:client-backoff', Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
-  // One slot per backoff window: the first attempt after a window ends takes it, the rest are refused.
-  const windowSlots = limiter('login:client-slot', 1, IN_FLIGHT_HOLD_SECONDS);
+
+  /**
+   * Consecutive failures in a scope, with exponential backoff past `maxFailures`. Per scope: attempts counted
+   * (a success deletes them), and until when the scope is backed off (a time of the app's clock, stored as
+   * the "points" of its key; the store's own expiry only cleans up), and one slot per backoff window: the
+   * first attempt after a window ends takes it, the rest are refused.
+   */
+  const backoff = (prefix: string, maxFailures: number) => {
+    const failures = limiter(`${prefix}-failures`, Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
+    const backedOffUntil = limiter(`${prefix}-backoff`, Number.MAX_SAFE_INTEGER, FAILURE_WINDOW_SECONDS);
+    const windowSlots = limiter(`${prefix}-slot`, 1, IN_FLIGHT_HOLD_SECONDS);
+    const backoffSeconds = (failureCount: number) => Math.min(2 ** (failureCount - maxFailures), limits.loginBackoffMaxSeconds);
+    return {
+      /** Count one attempt before it is checked: throws RATE_LIMITED (counting nothing) while the scope is backed off. */
+      async begin(scope: string, now: number) {
+        const until = (await backedOffUntil.get(scope))?.consumedPoints ?? 0;
+        if (until > now) throw rateLimited((until - now) / 1000);
+        const undo: Array<() => Promise<unknown>> = [];
+        const giveBack = () => Promise.all(undo.map((step) => step()));
+        // Counted as a failure now, and given back on success: parallel attempts each get their own number.
+        const count = (await failures.penalty(scope, 1)).consumedPoints;
+        undo.push(() => failures.reward(scope, 1));
+        if (count > maxFailures) {
+          const slot = `${scope}:${until}`;
+          const admitted = await windowSlots.consume(slot).then(
+            () => true,
+            (error: unknown) => {
+              if (error instanceof RateLimiterRes) return false;
+              throw error;
+            },
+          );
+          if (!admitted) {
+            await giveBack();
+            throw rateLimited(IN_FLIGHT_RETRY_SECONDS);
+          }
+          undo.push(() => windowSlots.delete(slot));
+        }
+        return {
+          undo,
+          giveBack,
+          async failed() {
+            if (count < maxFailures) return;
+            await backedOffUntil.set(scope, clock.now() + backoffSeconds(count) * 1000, FAILURE_WINDOW_SECONDS);
+          },
+          forget: () => Promise.all([failures.delete(scope), backedOffUntil.delete(scope)]),
+        };
+      },
+    };
+  };
+
+  // Per (account, client).
+  const loginBackoff = backoff('login:client', limits.loginMaxFailures);
+  // Per account: second-factor codes.
+  const secondFactorBackoff = backoff('mfa:account', limits.mfaMaxFailures);
   // Per account, per fixed window of the app's clock.
   const ceilingMs = limits.loginAccountFailures.seconds * 1000;
   const ceiling = limiter('login:account-failures', Number.MAX_SAFE_INTEGER, 2 * limits.loginAccountFailures.seconds);
-
-  const backoffSeconds = (failureCount: number) =>
-    Math.min(2 ** (failureCount - limits.loginMaxFailures), limits.loginBackoffMaxSeconds);
 
   return {
     async consumeIp(operation, ip) {
       await perIp[operation].consume(clientNetwork(ip, limits.ipv6Prefix)).catch(rethrowLimited);
     },
 
+    async beginSecondFactorAttempt(userId) {
+      const attempt = await secondFactorBackoff.begin(userId, clock.now());
+      return {
+        failed: () => attempt.failed(),
+        async succeeded() {
+          await attempt.forget();
+        },
+        async abandoned() {
+          await attempt.giveBack();
+        },
+      };
+    },
+
     async beginPasswordAttempt(email, client) {
       const account = accountKey(email);
       const scope = client.device ? `${account}:device:${client.device}` : `${account}:net:${clientNetwork(client.ip, limits.ipv6Prefix)}`;
       const now = clock.now();
-      const until = (await backedOffUntil.get(scope))?.consumedPoints ?? 0;
-      if (until > now) throw rateLimited((until - now) / 1000);
-
-      const undo: Array<() => Promise<unknown>> = [];
-      const giveBack = () => Promise.all(undo.map((step) => step()));
+      const attempt = await loginBackoff.begin(scope, now);
+      const { undo, giveBack } = attempt;
       const refuse = async (seconds: number): Promise<never> => {
         await giveBack();
         throw rateLimited(seconds);
       };
-
-      // Counted as a failure now, and given back on success: parallel attempts each get their own number.
-      const count = (await failures.penalty(scope, 1)).consumedPoints;
-      undo.push(() => failures.reward(scope, 1));
-      if (count > limits.loginMaxFailures) {
-        const slot = `${scope}:${until}`;
-        const admitted = await windowSlots.consume(slot).then(
-          () => true,
-          (error: unknown) => {
-            if (error instanceof RateLimiterRes) return false;
-            throw error;
-          },
-        );
-        if (!admitted) return refuse(IN_FLIGHT_RETRY_SECONDS);
-        undo.push(() => windowSlots.delete(slot));
-      }
 
       const windowStart = Math.floor(now / ceilingMs) * ceilingMs;
       const ceilingKey = `${account}:${windowStart}`;
@@ -196,13 +245,9 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger,
       }
 
       return {
-        async failed() {
-          if (count < limits.loginMaxFailures) return;
-          const blockedUntil = clock.now() + backoffSeconds(count) * 1000;
-          await backedOffUntil.set(scope, blockedUntil, FAILURE_WINDOW_SECONDS);
-        },
+        failed: () => attempt.failed(),
         async succeeded() {
-          await Promise.all([failures.delete(scope), backedOffUntil.delete(scope), ceiling.reward(ceilingKey, 1)]);
+          await Promise.all([attempt.forget(), ceiling.reward(ceilingKey, 1)]);
         },
         async abandoned() {
           await giveBack();

@@ -6,15 +6,16 @@ import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import type { NewSession, NewUser, SessionRecord, SessionWithUser, UserRecord } from '../db/records';
 import type { SessionStore } from '../db/sessions.store';
-import { AuthReason, badUserInput, InputReason, type SessionRestriction } from '../shared/errors';
+import { AuthReason, badUserInput, InputReason, unauthenticated, type SessionRestriction } from '../shared/errors';
+import { PASSWORD_ONLY, type Assurance } from '../shared/assurance';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { hashRefreshToken, isRefreshTokenFormat, newRefreshToken, type RotationKey } from './refresh-tokens';
 import { COLUMN_LIMITS } from '../db/records';
 
 
-/** The session of a request's access token. */
-export interface CurrentSession {
+/** The session of a request's access token, and how it was authenticated (aal, amr). */
+export interface CurrentSession extends Assurance {
   id: number;
   publicId: string;
 }
@@ -93,11 +94,11 @@ export class SessionService {
     return Math.max(0, Math.ceil((date.getTime() - this.clock.now()) / 1000));
   }
 
-  /** A new session for `user` and its first refresh token. */
-  async open(user: Pick<UserRecord, 'id'>, client: ClientMeta): Promise<OpenedSession> {
-    const { row, token, publicId, expiresAt } = this.newSession(client);
+  /** A new session for `user` and its first refresh token; a password login unless `assurance` says more. */
+  async open(user: Pick<UserRecord, 'id'>, client: ClientMeta, assurance: Assurance = PASSWORD_ONLY): Promise<OpenedSession> {
+    const { row, token, publicId, expiresAt } = this.newSession(client, assurance);
     const id = await this.sessions.open({ ...row, userId: user.id });
-    return { session: { id, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+    return { session: { id, publicId, aal: assurance.aal, amr: assurance.amr }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
   }
 
   /**
@@ -105,12 +106,25 @@ export class SessionService {
    * UniqueViolationError when the email is taken (the users module says what that means).
    */
   async openForNewUser(newUser: NewUser, client: ClientMeta): Promise<OpenedSession & { user: UserRecord }> {
-    const { row, token, publicId, expiresAt } = this.newSession(client);
+    const { row, token, publicId, expiresAt } = this.newSession(client, PASSWORD_ONLY);
     const { user, sessionId } = await this.sessions.openForNewUser(newUser, row);
-    return { user, session: { id: sessionId, publicId }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+    return { user, session: { id: sessionId, publicId, ...PASSWORD_ONLY }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
   }
 
-  private newSession(client: ClientMeta) {
+  /**
+   * A second factor proven on this session: raise it to `assurance` and give it a new refresh token; the
+   * refresh tokens it had stop working, so none issued before the proof can refresh into the raised session.
+   */
+  async raise(session: Pick<CurrentSession, 'id' | 'publicId'>, assurance: Assurance): Promise<OpenedSession> {
+    const token = newRefreshToken();
+    const expiresAt = await this.sessions.raise(session.id, assurance, hashRefreshToken(token), this.now(), (found) =>
+      this.refreshExpiry(this.now(), found),
+    );
+    if (!expiresAt) throw unauthenticated(AuthReason.TOKEN_REVOKED);
+    return { session: { id: session.id, publicId: session.publicId, ...assurance }, refresh: { token, expiresIn: this.secondsUntil(expiresAt) } };
+  }
+
+  private newSession(client: ClientMeta, assurance: Assurance) {
     const now = this.now();
     const absoluteExpiresAt = new Date(now.getTime() + this.settings.maxAgeSeconds * 1000);
     const expiresAt = this.refreshExpiry(now, { absoluteExpiresAt });
@@ -124,6 +138,8 @@ export class SessionService {
       userAgent: client.userAgent ? client.userAgent.slice(0, COLUMN_LIMITS.userAgent) : null,
       ip: client.ip,
       refreshTokenHash: hashRefreshToken(token),
+      aal: assurance.aal,
+      amr: assurance.amr,
     };
     return { row, token, publicId, expiresAt };
   }
@@ -187,7 +203,12 @@ export class SessionService {
     const { session, user } = found;
     if (user.publicId !== claims.sub) return { ok: false, reason: AuthReason.TOKEN_INVALID };
     if (!isSessionActive(session, this.now())) return { ok: false, reason: AuthReason.TOKEN_REVOKED };
-    return { ok: true, user, session: { id: session.id, publicId: session.publicId }, restrictions: this.restrictionsOf(found) };
+    return {
+      ok: true,
+      user,
+      session: { id: session.id, publicId: session.publicId, aal: session.aal, amr: session.amr },
+      restrictions: this.restrictionsOf(found),
+    };
   }
 
   /** What holds this session back, in the order the rules were given; usually nothing. */

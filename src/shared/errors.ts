@@ -36,6 +36,12 @@ export const InputReason = {
   INVALID_INPUT: 'INVALID_INPUT',
   NOT_FOUND: 'NOT_FOUND',
   LAST_ADMIN: 'LAST_ADMIN',
+  /** A second-factor code (TOTP or recovery) that is wrong, already used, or outside the drift window. */
+  MFA_CODE_INVALID: 'MFA_CODE_INVALID',
+  /** The user has no TOTP turned on (verifyMfa, disableTotp, regenerateRecoveryCodes). */
+  MFA_NOT_ENABLED: 'MFA_NOT_ENABLED',
+  /** confirmTotpEnrollment without a pending enrollment from startTotpEnrollment. */
+  MFA_ENROLLMENT_NOT_STARTED: 'MFA_ENROLLMENT_NOT_STARTED',
 } as const;
 export type InputReason = (typeof InputReason)[keyof typeof InputReason];
 
@@ -59,7 +65,14 @@ export const ForbiddenReason = {
 } as const;
 export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenReason];
 
-export type Reason = AuthReason | InputReason | ForbiddenReason;
+/** Why the server cannot do this at all until its operator acts (SERVICE_UNAVAILABLE without retryAfter). */
+export const UnavailableReason = {
+  /** No MFA_ENCRYPTION_KEY in production: TOTP secrets cannot be stored. */
+  MFA_NOT_CONFIGURED: 'MFA_NOT_CONFIGURED',
+} as const;
+export type UnavailableReason = (typeof UnavailableReason)[keyof typeof UnavailableReason];
+
+export type Reason = AuthReason | InputReason | ForbiddenReason | UnavailableReason;
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -120,6 +133,15 @@ export function rateLimited(retryAfterSeconds: number): DomainError {
 /** Too busy to take this request now; the client may retry after `retryAfterSeconds`. */
 export function serviceUnavailable(retryAfterSeconds: number, message = 'The server is busy; retry later'): DomainError {
   return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, message, undefined, undefined, wholeSeconds(retryAfterSeconds));
+}
+
+const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
+  MFA_NOT_CONFIGURED: 'Two-factor authentication is not configured on this server',
+};
+
+/** Not a moment of load but a missing setting: no retryAfter, as retrying will not help. */
+export function notConfigured(reason: UnavailableReason): DomainError {
+  return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGES[reason], reason);
 }
 
 /** True when `error` is a DomainError with this code (and this reason, if given). */

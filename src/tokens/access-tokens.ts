@@ -9,6 +9,7 @@ import jwt from 'jsonwebtoken';
 import type { Clock } from '../shared/clock';
 import type { Config } from '../config';
 import { AuthReason } from '../shared/errors';
+import { isAal, isAuthMethod, PASSWORD_ONLY, type Aal, type Assurance, type AuthMethod } from '../shared/assurance';
 import { UUID_PATTERN } from '../shared/patterns';
 import { Role } from '../shared/role';
 import { hasDuplicateTopLevelKeys } from './json-keys';
@@ -26,6 +27,12 @@ export interface AccessClaims {
   exp: number;
   iss: string;
   aud: string;
+  /**
+   * How the session was authenticated when the token was signed, for other services reading the JWKS;
+   * this API reads the session row instead. Absent in tokens signed before two-factor existed.
+   */
+  aal?: Aal;
+  amr?: AuthMethod[];
 }
 
 export interface IssuedToken {
@@ -87,6 +94,8 @@ interface KeyMatch {
 export interface SignOptions {
   issuedAtMs?: number;
   jti?: string;
+  /** The session's aal and amr, as claims (a password login when not given). */
+  assurance?: Assurance;
 }
 
 export interface TokenService {
@@ -123,6 +132,7 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
 
   function signAccessToken(user: { id: string; role: Role }, sessionId: string, options: SignOptions = {}): IssuedToken {
     const iat = Math.floor((options.issuedAtMs ?? clock.now()) / 1000);
+    const assurance = options.assurance ?? PASSWORD_ONLY;
     const claims: AccessClaims = {
       sub: user.id,
       role: user.role,
@@ -133,6 +143,8 @@ export function createTokenService(settings: Config['jwt'], clock: Clock, keys: 
       exp: iat + settings.accessTtlSeconds,
       iss: settings.issuer,
       aud: settings.audience,
+      aal: assurance.aal,
+      amr: [...assurance.amr],
     };
     const signed = jwt.sign(claims, signing.key, { algorithm: signing.alg, header });
     const token = signing.alg === 'ES256' ? withLowS(signed) : signed;
@@ -209,6 +221,8 @@ function checkClaims(payload: unknown): VerifyResult {
     typeof claims.sid === 'string' &&
     UUID_PATTERN.test(claims.sid) &&
     typeof claims.jti === 'string' &&
-    (claims.role === Role.USER || claims.role === Role.ADMIN);
+    (claims.role === Role.USER || claims.role === Role.ADMIN) &&
+    (claims.aal === undefined || isAal(claims.aal)) &&
+    (claims.amr === undefined || (Array.isArray(claims.amr) && claims.amr.length > 0 && claims.amr.every(isAuthMethod)));
   return valid ? { ok: true, claims: claims as AccessClaims } : { ok: false, reason: AuthReason.TOKEN_INVALID };
 }

@@ -1,49 +1,13 @@
 // The SPA example in a real browser (Debian's chromium via playwright-core), against the real API in
 // cookie mode: sign up, log in, show me, reload and stay logged in through the refresh cookie alone,
 // check that JavaScript cannot see that cookie, log out, and see me fail.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, describeWithChromium } from '../helpers/browser';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_ARGS, describeWithChromium, serveSpa, textOf, waitForText } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
-
-const SPA_DIR = resolve(__dirname, '../../examples/spa');
-const FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-};
-const WAIT = { timeout: 15_000 };
-
-/** Serves examples/spa, plus a blank page under /graphql: cookies ignore ports, so a page there is in the refresh cookie's scope. */
-async function serveSpa(): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/graphql/probe') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>probe</title>');
-      return;
-    }
-    const entry = FILES[path];
-    if (!entry) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': entry.type }).end(readFileSync(join(SPA_DIR, entry.file)));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function textOf(page: Page, id: string): Promise<string> {
-  return (await page.textContent(`#${id}`)) ?? '';
-}
-
-async function waitForText(page: Page, id: string, expected: string): Promise<void> {
-  // A string expression: it runs in the page, where `document` exists (this file is type-checked without the DOM).
-  await page.waitForFunction(`(document.querySelector(${JSON.stringify(`#${id}`)})?.textContent ?? '').includes(${JSON.stringify(expected)})`, undefined, WAIT);
-}
 
 describeWithChromium('the SPA example in chromium (cookie mode)', (executablePath) => {
   let api: TestServer;

@@ -1,6 +1,11 @@
 // Debian's chromium, driven by playwright-core. Where it is not installed the browser tests are skipped
 // with a loud message, so `npm test` passes on a laptop; under CI=true a missing browser is a failure.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describeWhenAvailable } from './services';
 
 /** The chromium binary on PATH, or undefined. */
@@ -15,4 +20,41 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export function describeWithChromium(title: string, body: (executablePath: string) => void): void {
   const executablePath = findChromium();
   describeWhenAvailable(Boolean(executablePath), 'chromium is not installed (apt-get install -y chromium)', title, () => body(executablePath ?? ''));
+}
+
+// ---- The SPA example (examples/spa), for the browser tests that drive it ----
+
+const SPA_DIR = resolve(__dirname, '../../examples/spa');
+const FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+};
+const WAIT = { timeout: 15_000 };
+
+/** Serves examples/spa, plus a blank page under /graphql: cookies ignore ports, so a page there is in the refresh cookie's scope. */
+export async function serveSpa(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/graphql/probe') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>probe</title>');
+      return;
+    }
+    const entry = FILES[path];
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': entry.type }).end(readFileSync(join(SPA_DIR, entry.file)));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function textOf(page: Page, id: string): Promise<string> {
+  return (await page.textContent(`#${id}`)) ?? '';
+}
+
+export async function waitForText(page: Page, id: string, expected: string): Promise<void> {
+  // A string expression: it runs in the page, where `document` exists (this file is type-checked without the DOM).
+  await page.waitForFunction(`(document.querySelector(${JSON.stringify(`#${id}`)})?.textContent ?? '').includes(${JSON.stringify(expected)})`, undefined, WAIT);
 }

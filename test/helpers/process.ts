@@ -6,7 +6,17 @@ import { assertTestDatabase, type TestDatabase } from './database';
 export const MAIN = resolve(__dirname, '../../dist/main.js');
 
 /** Settings of this run that a child must not inherit: its secrets and signing keys, its mode, its database. */
-const NOT_INHERITED = ['JWT_SECRET', 'JWT_KEYS_DIR', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE', 'NODE_ENV', 'DB_PATH', 'DATABASE_URL'];
+const NOT_INHERITED = [
+  'JWT_SECRET',
+  'JWT_KEYS_DIR',
+  'JWT_ALGORITHM',
+  'JWT_PRIVATE_KEY',
+  'JWT_PRIVATE_KEY_FILE',
+  'MFA_ENCRYPTION_KEY',
+  'NODE_ENV',
+  'DB_PATH',
+  'DATABASE_URL',
+];
 
 /**
  * The environment of a server or CLI child process: this run's, without its secrets, keys and database,

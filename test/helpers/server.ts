@@ -59,7 +59,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     RATE_LIMIT_SIGNUP_IP: '100000/1m',
     RATE_LIMIT_REFRESH_IP: '100000/1m',
     RATE_LIMIT_CHANGE_PASSWORD_IP: '100000/1m',
+    RATE_LIMIT_MFA_IP: '100000/1m',
     LOGIN_MAX_FAILURES: '1000',
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     ...overrides,
   };
 }

@@ -25,12 +25,14 @@ describe('signup', () => {
         expiresIn: 900,
         refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
         refreshExpiresIn: 30 * 24 * 3600,
+        mfaRequired: false,
         user: {
           id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
           name: 'Grace',
           email: 'grace@example.com',
           role: 'USER',
           createdAt: new Date(server.clock.now()).toISOString(),
+          mfaEnabled: false,
         },
       },
     });
@@ -80,7 +82,7 @@ describe('login', () => {
     const res = await login(server, { email, password: TEST_PASSWORD });
     expect(res.body.data?.login).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email } });
     const me = await server.execute(MeDocument, {}, { token: res.body.data?.login.accessToken });
-    expect(me.body.data).toEqual({ me: { id, name: expect.any(String), email, role: 'USER', createdAt: expect.any(String) } });
+    expect(me.body.data).toEqual({ me: { id, name: expect.any(String), email, role: 'USER', createdAt: expect.any(String), mfaEnabled: false } });
   });
 
   it('normalises the email: case and spaces do not matter', async () => {

@@ -55,16 +55,21 @@ describe('the schema', () => {
   it('has root fields to check', () => {
     expect(rootFields.map(({ field }) => field.name).sort()).toEqual([
       'changePassword',
+      'confirmTotpEnrollment',
       'deleteUser',
+      'disableTotp',
       'login',
       'logout',
       'me',
       'refreshToken',
+      'regenerateRecoveryCodes',
       'revokeSession',
       'sessions',
       'setUserRole',
       'signup',
+      'startTotpEnrollment',
       'users',
+      'verifyMfa',
     ]);
   });
 

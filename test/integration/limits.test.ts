@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { ChangePasswordDocument, LoginDocument, RefreshTokenDocument, SignupDocument, UsersDocument } from '../../src/client/graphql';
 import { loadConfig } from '../../src/config';
+import { MfaService } from '../../src/mfa/mfa.service';
 import { AuthService } from '../../src/auth/auth.service';
 import { createDeviceTokens } from '../../src/auth/device-tokens';
 import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/passwords';
@@ -182,7 +183,8 @@ describe('a limited call does no password work', () => {
     const rotation = createRotationKey(config.jwt.secret!);
     const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users);
     const devices = createDeviceTokens(config.jwt.secret!, clock);
-    const auth = new AuthService(users, counting, createTokenService(config.jwt, clock), limits, sessions, rotation, devices, createLogger('silent'));
+    const mfa = new MfaService(config.mfa, clock, db.mfa);
+    const auth = new AuthService(users, counting, createTokenService(config.jwt, clock), limits, sessions, rotation, devices, mfa, createLogger('silent'));
     const meta = { requestId: 'r', clientIp: '192.0.2.1' };
     try {
       await auth.signup({ name: 'Ann', email: 'ann@example.com', password: TEST_PASSWORD }, meta);

@@ -68,6 +68,16 @@ it('a development secret readable by others is refused, with the command that fi
   expect(stderr).not.toContain('s'.repeat(64));
 });
 
+it('a development MFA key readable by others is refused, with the command that fixes it', async () => {
+  mkdirSync(join(scratch, 'data'), { mode: 0o700 });
+  writeFileSync(join(scratch, 'data/mfa-encryption-key'), `${'a'.repeat(64)}\n`, { mode: 0o644 });
+  const { status, stderr } = await refusedStart({});
+  expect(status).toBe(1);
+  expect(stderr).toContain('MFA_ENCRYPTION_KEY: the development key ./data/mfa-encryption-key can be read or changed by other users (mode 0644)');
+  expect(stderr).toContain('chmod 600 ./data/mfa-encryption-key');
+  expect(stderr).not.toContain('a'.repeat(64));
+});
+
 it('a private key file readable by others is refused, with the command that fixes it', async () => {
   const file = join(scratch, 'signing.pem');
   writeFileSync(file, privatePem('ec'), { mode: 0o640 });

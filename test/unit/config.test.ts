@@ -109,10 +109,30 @@ describe('loadConfig', () => {
       signupPerIp: { points: 10, seconds: 60 },
       refreshPerIp: { points: 60, seconds: 60 },
       changePasswordPerIp: { points: 10, seconds: 60 },
+      mfaPerIp: { points: 30, seconds: 60 },
+      mfaMaxFailures: 5,
       ipv6Prefix: 64,
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });
+  });
+
+  it('reads the two-factor settings, with their defaults', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).mfa).toEqual({ encryptionKey: undefined, totpIssuer: 'graphql-jwt-auth', requireForAdmin: false });
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: key, TOTP_ISSUER: 'Acme', REQUIRE_MFA_FOR_ADMIN: 'true' }).mfa).toEqual({
+      encryptionKey: key,
+      totpIssuer: 'Acme',
+      requireForAdmin: true,
+    });
+  });
+
+  it('refuses an MFA_ENCRYPTION_KEY that is not 64 hex digits, without repeating it', () => {
+    for (const bad of ['ab'.repeat(31), 'zz'.repeat(32), 'ab'.repeat(33)]) {
+      const load = () => loadConfig({ JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: bad });
+      expect(load).toThrow('MFA_ENCRYPTION_KEY: must be 64 hex digits (32 bytes); generate one with: openssl rand -hex 32');
+      expect(load).not.toThrow(bad);
+    }
   });
 
   it('reads the IPv6 prefix and the account ceiling, and refuses a prefix outside 1..128', () => {

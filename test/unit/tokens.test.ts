@@ -60,6 +60,8 @@ describe('token service', () => {
       exp: now + 900,
       iss: 'iss-test',
       aud: 'aud-test',
+      aal: 'aal1',
+      amr: ['pwd'],
     });
   });
 
@@ -112,11 +114,26 @@ describe('token service', () => {
     ['a wrong audience', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { aud: 'someone-else' } })],
     ['a sub that is not a UUID', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { sub: '1' } })],
     ['an unknown role', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { role: 'ROOT' } })],
+    ['an unknown aal', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { aal: 'aal3' } })],
+    ['an amr that is not a list of known methods', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { amr: 'pwd' } })],
+    ['an empty amr', () => ({ header: { alg: 'HS256' }, secret: SECRET, overrides: { amr: [] } })],
   ])('rejects a token with %s as TOKEN_INVALID', (_name, make) => {
     const { clock, tokens } = setup();
     const { header, secret, overrides, hash } = { hash: 'sha256' as const, ...make() };
     const token = forgeToken({ typ: 'JWT', ...header }, claimsAt(clock, overrides), secret, hash);
     expect(tokens.verifyAccessToken(token)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  });
+
+  it('accepts a token signed before two-factor existed, without aal and amr', () => {
+    const { clock, tokens } = setup();
+    expect(tokens.verifyAccessToken(forgeToken({ alg: 'HS256', typ: 'JWT' }, claimsAt(clock), SECRET)).ok).toBe(true);
+  });
+
+  it('signs the aal and amr it is given', () => {
+    const { tokens } = setup();
+    const { token } = tokens.signAccessToken(USER, SID, { assurance: { aal: 'aal2', amr: ['pwd', 'otp'] } });
+    expect(decodePayload(token)).toMatchObject({ aal: 'aal2', amr: ['pwd', 'otp'] });
+    expect(tokens.verifyAccessToken(token)).toMatchObject({ ok: true, claims: { aal: 'aal2', amr: ['pwd', 'otp'] } });
   });
 
   it('rejects a JSON array payload', () => {

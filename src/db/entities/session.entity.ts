@@ -40,6 +40,14 @@ export class Session {
 
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null;
+
+  /** Authenticator assurance level: aal1 (a password), aal2 (and a second factor, proven by verifyMfa or an enrollment). */
+  @Property({ type: 'string', default: 'aal1' })
+  aal!: string;
+
+  /** The methods proven, comma-separated (pwd, otp, recovery): the access token's amr claim. */
+  @Property({ type: 'string', default: 'pwd' })
+  amr!: string;
 }
 
 /** A refresh token: only its SHA-256 hash is stored. All tokens of one session form its rotation family. */

@@ -33,4 +33,8 @@ export class User {
 
   @Property({ type: 'Date' })
   updatedAt!: Date;
+
+  /** TOTP is on (the secret is in totp_factors): read with the user by the per-request statement. */
+  @Property({ type: 'boolean', default: false })
+  mfaEnabled: boolean = false;
 }

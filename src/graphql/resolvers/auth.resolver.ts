@@ -25,7 +25,7 @@ export class AuthResolver {
     private readonly deviceCookie: DeviceCookie,
   ) {}
 
-  private payload({ user, access, refresh, device }: AuthResult, context: Context): AuthPayload {
+  private payload({ user, access, refresh, device, mfaRequired }: AuthResult, context: Context): AuthPayload {
     const refreshToken = this.transport.deliver(context.http, refresh);
     if (device) this.deviceCookie.deliver(context.http, device);
     return {
@@ -35,6 +35,7 @@ export class AuthResolver {
       refreshToken,
       refreshExpiresIn: refresh.expiresIn,
       user: toUserView(user, user),
+      mfaRequired,
     };
   }
 
@@ -89,7 +90,17 @@ export class AuthResolver {
     @Arg('newPassword', () => String) newPassword: string,
     @Ctx() context: Context,
   ): Promise<AuthPayload> {
-    const result = await this.auth.changePassword(context.user!, { currentPassword, newPassword }, requestMeta(context));
+    const result = await this.auth.changePassword(context.user!, context.session!, { currentPassword, newPassword }, requestMeta(context));
     return this.payload(result, context);
+  }
+
+  // The way out of MFA_REQUIRED.
+  @Guarded({ allow: [SessionRestriction.MFA_REQUIRED] })
+  @Mutation(() => AuthPayload, {
+    description:
+      'Prove the second factor with a 6-digit TOTP code or an unused recovery code: raises this session to aal2 and returns a new pair (the refresh tokens it had stop working).',
+  })
+  async verifyMfa(@Arg('code', () => String) code: string, @Ctx() context: Context): Promise<AuthPayload> {
+    return this.payload(await this.auth.verifyMfa(context.user!, context.session!, code, requestMeta(context)), context);
   }
 }

@@ -20,6 +20,23 @@ export class AuthPayload {
 
   @Field(() => UserView, { description: "The viewer's own record: its email is visible." })
   user!: UserView;
+
+  @Field(() => Boolean, {
+    description: 'True when the session still owes a second factor (the user has TOTP on): it may call only me, verifyMfa and logout until verifyMfa.',
+  })
+  mfaRequired!: boolean;
+}
+
+@ObjectType({ description: 'A pending TOTP enrollment: put the secret into an authenticator app, then confirmTotpEnrollment with a code.' })
+export class TotpEnrollment {
+  @Field(() => String, { description: 'The secret, base32: for typing into an app that cannot scan.' })
+  secret!: string;
+
+  @Field(() => String, { description: 'otpauth://totp/ISSUER:EMAIL?secret=…&issuer=ISSUER&algorithm=SHA1&digits=6&period=30' })
+  otpauthUrl!: string;
+
+  @Field(() => String, { description: 'The otpauthUrl as a QR code: raw SVG markup (inline it, or make a data: URL of it).' })
+  qrCodeSvg!: string;
 }
 
 @InputType()

@@ -20,11 +20,14 @@ export class UserView {
 
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether TOTP is on. Visible where email is (the user themself, ADMINs); null for everyone else.' })
+  mfaEnabled!: boolean | null;
 }
 
 /** The viewer sees an email only when it is their own or they are an ADMIN. */
 export function toUserView(
-  user: Pick<UserRecord, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt'>,
+  user: Pick<UserRecord, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt' | 'mfaEnabled'>,
   viewer: { id: number; role: Role } | undefined,
 ): UserView {
   const emailVisible = viewer !== undefined && (viewer.id === user.id || viewer.role === Role.ADMIN);
@@ -34,6 +37,7 @@ export function toUserView(
     email: emailVisible ? user.email : null,
     role: user.role,
     createdAt: user.createdAt,
+    mfaEnabled: emailVisible ? user.mfaEnabled : null,
   };
 }
 

@@ -1,5 +1,9 @@
 // PostgreSQL's committed migrations, listed explicitly (see ../sqlite/index.ts). Add each new one here, in order.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261201000000Initial } from './Migration20261201000000_initial';
+import { Migration20261203000000TwoFactor } from './Migration20261203000000_two_factor';
 
-export const postgresqlMigrations: MigrationObject[] = [{ name: 'Migration20261201000000_initial', class: Migration20261201000000Initial }];
+export const postgresqlMigrations: MigrationObject[] = [
+  { name: 'Migration20261201000000_initial', class: Migration20261201000000Initial },
+  { name: 'Migration20261203000000_two_factor', class: Migration20261203000000TwoFactor },
+];
