@@ -4,7 +4,10 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // test/postgresql/ is about PostgreSQL alone: it runs when the suite does (DATABASE_URL=postgres://… npm test).
-  testPathIgnorePatterns: process.env.DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/postgresql/'],
+  // test/faults/ runs on its own (jest.faults.config.js, `npm run test:faults`).
+  testPathIgnorePatterns: process.env.DATABASE_URL
+    ? ['/node_modules/', '<rootDir>/test/faults/']
+    : ['/node_modules/', '<rootDir>/test/postgresql/', '<rootDir>/test/faults/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFiles: ['<rootDir>/test/helpers/setup.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.js',
