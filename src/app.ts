@@ -13,7 +13,7 @@ import { RefreshTransport } from './graphql/refresh-transport';
 import { buildAppSchema } from './graphql/schema';
 import { createClientIpResolver } from './http/client-ip';
 import { createGraphQLHandler } from './http/graphql-handler';
-import { createHttpEdge, GRAPHQL_PATH, type HealthReport } from './http/server';
+import { createHttpEdge, GRAPHQL_PATH, type DrainReport, type HealthReport, type InHand } from './http/server';
 import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
@@ -37,8 +37,13 @@ export interface App {
   readonly logger: Logger;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stop accepting, finish in-flight requests, then close Apollo and the database. */
-  close(): Promise<void>;
+  /** What the HTTP server has in hand: unanswered requests, open connections. */
+  inHand(): InHand;
+  /**
+   * Drain the HTTP server (stop accepting, answer what is in hand, close connections as they go idle; at
+   * SHUTDOWN_TIMEOUT cut off what is left), then close the rest. The report counts requests cut off.
+   */
+  close(): Promise<DrainReport>;
 }
 
 export interface AppOptions {
@@ -120,12 +125,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     hasher,
     logger,
     listen: (port, host) => http.listen(port, host),
+    inHand: () => http.inHand(),
     async close() {
-      await http.close();
+      // After this, no request is in hand and none can arrive.
+      const drained = await http.close();
       await apollo.stop();
+      // Background work that writes (a mail outbox sender, …) stops here: after the last request that could
+      // give it work, before the database it writes to is closed.
       await limits.close();
       await hasher.close();
       await db.close();
+      return drained;
     },
   };
 }

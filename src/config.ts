@@ -98,6 +98,8 @@ export interface Config {
   readonly hashQueueMax: number;
   /** Server processes sharing the port (node:cluster); 1 = no cluster. */
   readonly webConcurrency: number;
+  /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before the process gives up on them and exits non-zero. */
+  readonly shutdownTimeoutSeconds: number;
   readonly logLevel: LogLevel;
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
@@ -189,6 +191,7 @@ export const SETTING_NAMES = [
   'HASH_WORKERS',
   'HASH_QUEUE_MAX',
   'WEB_CONCURRENCY',
+  'SHUTDOWN_TIMEOUT',
   'LOGIN_MAX_FAILURES',
   'LOGIN_BACKOFF_MAX',
   'LOGIN_ACCOUNT_MAX_FAILURES',
@@ -554,6 +557,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),
     hashQueueMax: integer(env, 'HASH_QUEUE_MAX', DEFAULT_HASH_QUEUE_MAX, 0, 100_000),
     webConcurrency: read(env, 'WEB_CONCURRENCY') === 'auto' ? cores : integer(env, 'WEB_CONCURRENCY', 1, 1, 256),
+    shutdownTimeoutSeconds: duration(env, 'SHUTDOWN_TIMEOUT', '10', 1),
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     debugErrors,
   };

@@ -13,6 +13,9 @@ import { openDatabase } from './db/database';
 import { lockDatabase } from './db/instance-lock';
 import { createLogger, type Logger } from './shared/logger';
 
+/** After SHUTDOWN_TIMEOUT, how long the cluster primary waits for workers to report their own timeout and exit before it kills them. */
+const WORKER_EXIT_MARGIN_MS = 1000;
+
 interface WorkerReady {
   type: 'ready';
   url: string;
@@ -70,10 +73,20 @@ async function serve(startup: Startup, logger: Logger, started: number): Promise
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, pid: process.pid }, 'shutting down');
+    const began = performance.now();
+    const timeoutSeconds = config.shutdownTimeoutSeconds;
+    logger.info({ signal, pid: process.pid, inHand: app.inHand(), timeoutSeconds }, 'shutting down');
+    const timedOut = (cutOff: number) => {
+      logger.error({ pid: process.pid, timeoutSeconds, cutOff }, 'shutdown timed out: requests still in hand were cut off');
+      process.exit(1);
+    };
+    // The bound on the whole close; the HTTP edge closes its connections at the same moment.
+    const deadline = setTimeout(() => timedOut(app.inHand().requests), timeoutSeconds * 1000);
     app.close().then(
-      () => {
-        logger.info({ pid: process.pid }, 'stopped');
+      ({ cutOff }) => {
+        clearTimeout(deadline);
+        if (cutOff > 0) return timedOut(cutOff);
+        logger.info({ pid: process.pid, ms: Math.round(performance.now() - began) }, 'stopped');
         process.exit(0);
       },
       (error: unknown) => {
@@ -104,7 +117,10 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   await db.close();
 
   let stopping = false;
+  let stoppingSince = 0;
   let announced = false;
+  /** Workers that ended their shutdown any other way than exit code 0 (cut off at their deadline, failed, killed). */
+  const unclean: Array<{ pid: number | undefined; code: number | null; signal: string | null }> = [];
   const ready = new Set<number>();
   const fork = (): Worker => {
     // The secret this primary resolved (a development one, made once, included): every worker signs with it.
@@ -124,8 +140,14 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker.id);
     if (stopping) {
+      if (code !== 0) unclean.push({ pid: worker.process.pid, code, signal });
       if (Object.keys(cluster.workers ?? {}).length === 0) {
-        logger.info('stopped');
+        const ms = Math.round(performance.now() - stoppingSince);
+        if (unclean.length > 0) {
+          logger.error({ ms, workers: unclean }, 'stopped, but not every worker drained cleanly');
+          process.exit(1);
+        }
+        logger.info({ ms, workers: config.webConcurrency }, 'stopped');
         process.exit(0);
       }
       return;
@@ -144,8 +166,18 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'shutting down');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    stoppingSince = performance.now();
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    logger.info({ signal, workers: workers.length, timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    // Each worker drains its own requests within SHUTDOWN_TIMEOUT and then exits, non-zero if it had to cut any off.
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    // A worker past its own deadline has this long to say so and exit; then it is killed.
+    setTimeout(() => {
+      const left = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+      logger.error({ workers: left.map((worker) => worker.process.pid), timeoutSeconds: config.shutdownTimeoutSeconds }, 'shutdown timed out: killing the workers still running');
+      for (const worker of left) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000 + WORKER_EXIT_MARGIN_MS).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

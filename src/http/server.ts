@@ -1,7 +1,7 @@
 // The HTTP edge: one node:http server, its routes, request ids, and a graceful close.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Config } from '../config';
 import { ErrorCode } from '../shared/errors';
 import { Header, HttpErrorCode } from '../shared/http-names';
@@ -13,7 +13,13 @@ import { createPlayground, wantsPlayground } from './playground';
 export const GRAPHQL_PATH = '/graphql';
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const HEALTH_PATH = '/health';
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * While draining, a keep-alive connection with no request in hand is closed once it has been idle this long. Not
+ * at once: a client that has just had an answer may already have sent its next request on that connection, still
+ * unread in the socket, and closing then would lose it (the request is answered instead, with Connection: close).
+ */
+export const DRAIN_IDLE_GRACE_MS = 1000;
+const DRAIN_SWEEP_MS = 50;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** What /health answers: its HTTP status and body. */
@@ -29,12 +35,34 @@ export interface Routes {
   jwks: unknown;
 }
 
+/** What the server has in hand: requests not yet answered, and open connections. */
+export interface InHand {
+  requests: number;
+  connections: number;
+}
+
+/** How a close went: how many requests were still in hand at SHUTDOWN_TIMEOUT, their connections closed under them. */
+export interface DrainReport {
+  cutOff: number;
+}
+
 export interface HttpEdge {
   readonly server: Server;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stop accepting; let in-flight requests finish (keep-alive connections close as they go idle), then resolve. */
-  close(): Promise<void>;
+  inHand(): InHand;
+  /**
+   * Drain: stop accepting connections; answer every request in hand, and any that arrives on an open connection,
+   * with Connection: close; close keep-alive connections once idle (DRAIN_IDLE_GRACE_MS); resolve when none is
+   * left. At SHUTDOWN_TIMEOUT whatever is left is closed, and the report counts the requests cut off.
+   */
+  close(): Promise<DrainReport>;
+}
+
+/** A connection of the server's: how many of its requests are unanswered, and since when it has had none. */
+interface ConnectionState {
+  requests: number;
+  idleSince: number;
 }
 
 export function createHttpEdge(config: Config, logger: Logger, routes: Routes): HttpEdge {
@@ -71,7 +99,39 @@ export function createHttpEdge(config: Config, logger: Logger, routes: Routes): 
     }
   }
 
-  const server = createServer((req, res) => void route(req, res));
+  const connections = new Map<Socket, ConnectionState>();
+  const unanswered = new Set<ServerResponse>();
+  let draining = false;
+
+  /** Counts the request in hand until its response ends (or its connection does); while draining, it is the connection's last. */
+  function track(req: IncomingMessage, res: ServerResponse): void {
+    const connection = connections.get(req.socket);
+    if (connection) connection.requests += 1;
+    unanswered.add(res);
+    if (draining) res.setHeader(Header.CONNECTION, 'close');
+    res.once('close', () => {
+      unanswered.delete(res);
+      if (!connection) return;
+      connection.requests -= 1;
+      connection.idleSince = performance.now();
+    });
+  }
+
+  const server = createServer((req, res) => {
+    track(req, res);
+    void route(req, res);
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { requests: 0, idleSince: performance.now() });
+    socket.once('close', () => connections.delete(socket));
+  });
+
+  function closeIdleConnections(): void {
+    const now = performance.now();
+    for (const [socket, connection] of connections) {
+      if (connection.requests === 0 && now - connection.idleSince >= DRAIN_IDLE_GRACE_MS) socket.destroy();
+    }
+  }
 
   return {
     server,
@@ -86,19 +146,26 @@ export function createHttpEdge(config: Config, logger: Logger, routes: Routes): 
         });
       });
     },
+    inHand: () => ({ requests: unanswered.size, connections: connections.size }),
     async close() {
-      if (!server.listening) return;
-      await new Promise<void>((resolve) => {
-        // Keep-alive connections go idle as their last response ends: close them as they do;
-        // after the grace period, close whatever is left.
-        const idle = setInterval(() => server.closeIdleConnections(), 50);
-        const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-        server.close(() => {
-          clearInterval(idle);
+      if (!server.listening) return { cutOff: 0 };
+      draining = true;
+      // Answers not yet begun say Connection: close, so their clients send nothing more on those connections.
+      for (const res of unanswered) if (!res.headersSent) res.setHeader(Header.CONNECTION, 'close');
+      return new Promise<DrainReport>((resolve) => {
+        let cutOff = 0;
+        const sweep = setInterval(closeIdleConnections, DRAIN_SWEEP_MS);
+        const force = setTimeout(() => {
+          cutOff = unanswered.size;
+          for (const socket of connections.keys()) socket.destroy();
+        }, config.shutdownTimeoutSeconds * 1000);
+        // net.Server's close, not http.Server's: that one also closes every idle connection at once, the ones
+        // whose next request is still unread in the socket included.
+        NetServer.prototype.close.call(server, () => {
+          clearInterval(sweep);
           clearTimeout(force);
-          resolve();
+          resolve({ cutOff });
         });
-        server.closeIdleConnections();
       });
     },
   };

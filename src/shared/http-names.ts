@@ -14,6 +14,7 @@ export const Header = {
   CONTENT_TYPE: 'content-type',
   CACHE_CONTROL: 'cache-control',
   FORWARDED_FOR: 'x-forwarded-for',
+  CONNECTION: 'connection',
 } as const;
 
 export const HttpErrorCode = {
