@@ -178,7 +178,9 @@ export class SessionService {
         rotatedAt = (await tx.rotatedAt(row.id)) ?? now;
       }
 
-      if (now.getTime() - rotatedAt.getTime() < this.settings.reuseGraceSeconds * 1000) {
+      // The grace interval either side of the rotation: a clock set back must not stretch it (nor must
+      // another instance's clock a little behind this one's shorten it to nothing).
+      if (Math.abs(now.getTime() - rotatedAt.getTime()) < this.settings.reuseGraceSeconds * 1000) {
         const successor = this.rotation.successorOf(token);
         const expiresAt = this.refreshExpiry(rotatedAt, session);
         return { kind: 'grace', session, user, refresh: { token: successor, expiresIn: this.secondsUntil(expiresAt) }, rotatedAtMs: rotatedAt.getTime() };

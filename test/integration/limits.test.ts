@@ -1,6 +1,5 @@
 // Brute-force limits over real HTTP: per account with exponential backoff, per client IP,
 // counted per executed operation (aliases included), in memory and in the real Redis.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { ChangePasswordDocument, LoginDocument, RefreshTokenDocument, SignupDocument, UsersDocument } from '../../src/client/graphql';
 import { loadConfig } from '../../src/config';
@@ -16,6 +15,7 @@ import { createRotationKey } from '../../src/sessions/refresh-tokens';
 import { SessionService } from '../../src/sessions/session.service';
 import { TestClock } from '../helpers/clock';
 import { openTestDatabase } from '../helpers/database';
+import { redisServerBinary, startRedis, stopRedis } from '../helpers/private-redis';
 import { describeWithService, freePort, REDIS } from '../helpers/services';
 import { errorOf, LogCapture, signUp, startTestServer, testEnv, TEST_PASSWORD, type TestServer, type GraphQLResponse } from '../helpers/server';
 
@@ -260,8 +260,7 @@ describeWithService(REDIS, 'with Redis (REDIS_URL)', () => {
   });
 
   it('keeps answering when Redis goes away mid-run, and shares again when it is back', async () => {
-    const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-    if (!binary) throw new Error('redis-server is not installed: this test starts and kills its own Redis');
+    const binary = redisServerBinary();
     const port = await freePort();
     let redis = await startRedis(binary, port);
     const logs = new LogCapture();
@@ -293,30 +292,3 @@ describeWithService(REDIS, 'with Redis (REDIS_URL)', () => {
     }
   });
 });
-
-/** A redis-server of the test's own on `port`; resolves once it says it accepts connections. */
-function startRedis(binary: string, port: number): Promise<ChildProcess> {
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!output.includes('Ready to accept connections')) return;
-      clearTimeout(timer);
-      resolve(child);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
