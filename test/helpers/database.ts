@@ -147,3 +147,12 @@ export async function connectTo(database: TestDatabase): Promise<Client> {
   await client.connect();
   return client;
 }
+
+/**
+ * A test database that servers have used, opened through the storage layer without migrating or locking:
+ * to read what they left in it once they are stopped (or killed). Close it when done.
+ */
+export async function openUsedTestDatabase(database: TestDatabase): Promise<Database> {
+  assertTestDatabase(database.env);
+  return openDatabase(readDatabase(database.env), createLogger('silent'), { migrate: false, lock: false, cacheSessions: false });
+}

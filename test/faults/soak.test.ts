@@ -1,0 +1,222 @@
+// Soak: the compiled server (dist/main.js, as `npm start` runs it) under a steady, realistic mix at about
+// 80% of the `me` throughput it measured a moment before on this machine, for SOAK_SECONDS (30 by default,
+// the CI run; 600 is the full run of docs/reliability.md). Nothing may fail, the tail latency may not
+// creep up, the process may not keep growing, and the database must hold exactly what the clients made.
+//
+// Every client comes from 127.0.0.1, so the per-address limits of login, signup and refresh are raised for
+// this server: with their defaults (30, 10 and 60 a minute) the mix would be RATE_LIMITED within seconds.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, SignupDocument } from '../../src/client/graphql';
+import { createTestDatabase, openUsedTestDatabase, type TestDatabase } from '../helpers/database';
+import { startServerProcess, stop, type RunningServer } from '../helpers/process';
+import { TEST_PASSWORD } from '../helpers/server';
+import { LoadClient, reportFigures, rssOf, runLoad, type Answer, type Outcome } from './load';
+
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
+/** Warm-up at the soak's rate before anything is measured: JIT, caches, the heap reaching its working size. */
+const WARMUP_SECONDS = Math.min(30, Math.max(5, Math.round(SOAK_SECONDS / 10)));
+/** Latency and memory are compared between the first and the last window: 20% of the run, at most a minute. */
+const WINDOW_SECONDS = Math.min(60, SOAK_SECONDS * 0.2);
+const PEAK_SECONDS = 4;
+const LOOPS = 16;
+const SEEDED_ACCOUNTS = 64;
+/** The mix, in percent: 90% me, 5% refresh, 3% login, 1% signup, 1% logout. */
+const MIX = { me: 90, refresh: 5, login: 3, signup: 1, logout: 1 };
+
+interface Account {
+  email: string;
+}
+
+/** A session a client holds: its tokens change when it refreshes. */
+interface HeldSession {
+  account: Account;
+  accessToken: string;
+  refreshToken: string;
+}
+
+interface AuthData {
+  accessToken: string;
+  refreshToken?: string | null;
+}
+
+describe('soak: the server process under a steady mixed load', () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  let client: LoadClient;
+  const run = randomBytes(4).toString('hex');
+  const accounts: Account[] = [];
+  /** Sessions no loop is using now; a loop takes one for an operation and puts it back. */
+  const idle: HeldSession[] = [];
+  /** Sessions the clients hold and have not logged out: idle or in use. */
+  let liveSessions = 0;
+  let signups = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await startServerProcess(mkdtempSync(join(tmpdir(), 'soak-')), database, {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      LOG_LEVEL: 'info',
+      REDIS_URL: '',
+      RATE_LIMIT_LOGIN_IP: '1000000/1m',
+      RATE_LIMIT_SIGNUP_IP: '1000000/1m',
+      RATE_LIMIT_REFRESH_IP: '1000000/1m',
+    });
+    client = new LoadClient(server.ready.url as string, LOOPS);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    if (server && server.child.exitCode === null) await stop(server.child);
+    await database?.drop();
+  });
+
+  const take = (): HeldSession => {
+    const index = Math.floor(Math.random() * idle.length);
+    const session = idle[index];
+    idle[index] = idle[idle.length - 1];
+    idle.pop();
+    return session;
+  };
+
+  const opened = (account: Account, answer: Answer<AuthData>) => {
+    idle.push({ account, accessToken: answer.data!.accessToken, refreshToken: answer.data!.refreshToken! });
+    liveSessions += 1;
+  };
+
+  const signup = async (): Promise<Outcome> => {
+    signups += 1;
+    const account = { email: `soak-${run}-${signups}@example.com` };
+    const answer = await client.execute(SignupDocument, { input: { name: `Soak ${signups}`, email: account.email, password: TEST_PASSWORD } });
+    if (answer.code === 'OK') {
+      accounts.push(account);
+      opened(account, { ...answer, data: answer.data!.signup });
+    }
+    return { name: 'signup', status: answer.status, code: answer.code };
+  };
+
+  const me = async (): Promise<Outcome> => {
+    const session = take();
+    const answer = await client.execute(MeDocument, {}, session.accessToken);
+    idle.push(session);
+    const code = answer.code === 'OK' && answer.data?.me.email !== session.account.email ? 'WRONG_USER' : answer.code;
+    return { name: 'me', status: answer.status, code };
+  };
+
+  const refresh = async (): Promise<Outcome> => {
+    const session = take();
+    const answer = await client.execute(RefreshTokenDocument, { token: session.refreshToken });
+    if (answer.code === 'OK') {
+      session.accessToken = answer.data!.refreshToken.accessToken;
+      session.refreshToken = answer.data!.refreshToken.refreshToken!;
+    }
+    idle.push(session);
+    return { name: 'refresh', status: answer.status, code: answer.code };
+  };
+
+  const login = async (): Promise<Outcome> => {
+    const account = accounts[Math.floor(Math.random() * accounts.length)];
+    const answer = await client.execute(LoginDocument, { input: { email: account.email, password: TEST_PASSWORD } });
+    if (answer.code === 'OK') opened(account, { ...answer, data: answer.data!.login });
+    return { name: 'login', status: answer.status, code: answer.code };
+  };
+
+  const logout = async (): Promise<Outcome> => {
+    const session = take();
+    const answer = await client.execute(LogoutDocument, {}, session.accessToken);
+    if (answer.code === 'OK' && answer.data?.logout === true) liveSessions -= 1;
+    else idle.push(session);
+    return { name: 'logout', status: answer.status, code: answer.code === 'OK' && answer.data?.logout !== true ? 'NOT_ENDED' : answer.code };
+  };
+
+  const mixed = (): Promise<Outcome> => {
+    let roll = Math.random() * 100;
+    for (const [name, share] of Object.entries(MIX) as Array<[keyof typeof MIX, number]>) {
+      roll -= share;
+      if (roll < 0) return { me, refresh, login, signup, logout }[name]();
+    }
+    return me();
+  };
+
+  it(
+    `runs ${SOAK_SECONDS} s at 80% of peak me throughput with no error, a steady p99, flat memory, and the database agreeing with the clients`,
+    async () => {
+      const pid = server.child.pid!;
+      for (let i = 0; i < SEEDED_ACCOUNTS; i += 8) {
+        const seeded = await Promise.all(Array.from({ length: 8 }, () => signup()));
+        expect(seeded.map((outcome) => outcome.code)).toEqual(Array(8).fill('OK'));
+      }
+
+      // Peak: every loop asks `me` back to back; the first second is warm-up.
+      const peak = await runLoad({ workers: LOOPS, durationMs: PEAK_SECONDS * 1000, operation: me });
+      expect(peak.byCode).toEqual({ OK: peak.operations });
+      const peakRate = peak.rateBetween(1000, PEAK_SECONDS * 1000);
+      const targetRate = Math.round(peakRate * 0.8);
+
+      const rss: Array<{ atMs: number; bytes: number }> = [];
+      const soakStarted = performance.now();
+      const sampler = setInterval(() => rss.push({ atMs: performance.now() - soakStarted, bytes: rssOf(pid) }), 500);
+      const result = await runLoad({ workers: LOOPS, rate: targetRate, durationMs: (WARMUP_SECONDS + SOAK_SECONDS) * 1000, operation: mixed });
+      clearInterval(sampler);
+
+      const warm = WARMUP_SECONDS * 1000;
+      const end = warm + SOAK_SECONDS * 1000;
+      const window = WINDOW_SECONDS * 1000;
+      const first = result.latency(warm, warm + window);
+      const last = result.latency(end - window, end);
+      const rssIn = (fromMs: number, toMs: number) => Math.max(...rss.filter(({ atMs }) => atMs >= fromMs && atMs < toMs).map(({ bytes }) => bytes));
+      const rssFirst = rssIn(warm, warm + window);
+      const rssLast = rssIn(end - window, end);
+      const errors = result.operations - (result.byCode.OK ?? 0);
+      const fiveHundreds = Object.entries(result.byStatus).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
+
+      expect(await stop(server.child)).toBe(0);
+      const db = await openUsedTestDatabase(database);
+      let users: number;
+      let sessionsLive: number;
+      try {
+        users = Number((await db.sql.one<{ count: unknown }>('select count(*) as count from users'))!.count);
+        const now = new Date();
+        sessionsLive = Number(
+          (await db.sql.one<{ count: unknown }>('select count(*) as count from sessions where revoked_at is null and expires_at > ? and absolute_expires_at > ?', [
+            now,
+            now,
+          ]))!.count,
+        );
+      } finally {
+        await db.close();
+      }
+
+      reportFigures('soak', {
+        soakSeconds: SOAK_SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        windowSeconds: WINDOW_SECONDS,
+        peakMePerSecond: peakRate,
+        targetPerSecond: targetRate,
+        achievedPerSecond: result.rateBetween(warm, end),
+        requests: result.operations,
+        errors,
+        status5xx: fiveHundreds,
+        byOperation: result.byOperation,
+        latencyFirstMs: first,
+        latencyLastMs: last,
+        p99Ratio: Math.round((last.p99 / first.p99) * 100) / 100,
+        rssFirstMiB: Math.round(rssFirst / 2 ** 20),
+        rssLastMiB: Math.round(rssLast / 2 ** 20),
+        rssGrowthPercent: Math.round(((rssLast - rssFirst) / rssFirst) * 1000) / 10,
+        users: { client: accounts.length, database: users },
+        liveSessions: { client: liveSessions, database: sessionsLive },
+      });
+
+      expect(fiveHundreds).toBe(0);
+      expect(result.byCode).toEqual({ OK: result.operations });
+      expect(last.p99).toBeLessThanOrEqual(first.p99 * 1.5);
+      expect(rssLast).toBeLessThan(rssFirst * 1.1);
+      expect({ users, liveSessions: sessionsLive }).toEqual({ users: accounts.length, liveSessions });
+    },
+    (SOAK_SECONDS + WARMUP_SECONDS + PEAK_SECONDS) * 1000 + 120_000,
+  );
+});
