@@ -17,6 +17,8 @@ import { createHttpEdge, GRAPHQL_PATH, type DrainReport, type HealthReport, type
 import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
+import { idleMailSender, type MailSender } from './mail/mail-sender';
+import { createOutboxSender } from './mail/outbox-sender';
 import { MfaService, mfaRestriction } from './mfa/mfa.service';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
@@ -34,6 +36,8 @@ export interface App {
   /** The services, for tests and tools that must write the way the API does. */
   readonly users: UserService;
   readonly hasher: PasswordHasher;
+  /** The outbox's sender: wake it after a transaction that queued mail commits. */
+  readonly mail: MailSender;
   readonly logger: Logger;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
@@ -86,6 +90,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const rotation = createRotationKey(keyMaterial);
   const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, [mfaRestriction]);
   const devices = createDeviceTokens(keyMaterial, clock);
+  // Mail leaves through the outbox (db/outbox.store.ts); the services wake its sender after they queue a message.
+  const outboxSender = createOutboxSender(config.mail, db.outbox, clock, logger.child({ component: 'mail' }));
+  const mail: MailSender = outboxSender ?? idleMailSender;
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
 
   // The GraphQL edge.
@@ -117,21 +124,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   const http = createHttpEdge(config, logger, { graphql, health, jwks: keys.jwks });
+  // Last, once nothing below can fail: from here on it runs in the background until close().
+  outboxSender?.start();
 
   return {
     server: http.server,
     db,
     users,
     hasher,
+    mail,
     logger,
     listen: (port, host) => http.listen(port, host),
     inHand: () => http.inHand(),
     async close() {
       // After this, no request is in hand and none can arrive.
       const drained = await http.close();
+      // After the last request (which may have queued mail), before the database closes under it.
+      await outboxSender?.stop();
       await apollo.stop();
-      // Background work that writes (a mail outbox sender, …) stops here: after the last request that could
-      // give it work, before the database it writes to is closed.
       await limits.close();
       await hasher.close();
       await db.close();
