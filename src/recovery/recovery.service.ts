@@ -21,15 +21,11 @@ import {
   UnavailableReason,
 } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import type { MailSender } from '../mail/mail-sender';
 import { emailTaken, rethrowEmailTaken, type UserService } from '../users/user.service';
 import { emailProblem, normalizeEmail, passwordProblem } from '../users/user.validation';
 import { hashLinkToken, isLinkTokenFormat, linkFor, newLinkToken } from './links';
 import { emailChangeMessage, emailChangeNotice, emailVerificationMessage, passwordResetMessage } from './messages';
-
-/** Told when a transaction that enqueued mail has committed: the mail module's sender (it also polls). */
-export interface MailWake {
-  wake(): void;
-}
 
 export type RecoverySettings = Config['recovery'] & {
   /** MAIL_DISABLED: no email can be sent, and the recovery operations answer SERVICE_UNAVAILABLE. */
@@ -66,7 +62,7 @@ export class RecoveryService {
     private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
     private readonly limits: AuthLimits,
-    private readonly mail: MailWake,
+    private readonly mail: MailSender,
     private readonly log: Logger,
   ) {}
 
