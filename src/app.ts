@@ -20,6 +20,7 @@ import { createPasswordHasher, type PasswordHasher } from './passwords/passwords
 import { idleMailSender, type MailSender } from './mail/mail-sender';
 import { createOutboxSender } from './mail/outbox-sender';
 import { MfaService, mfaRestriction } from './mfa/mfa.service';
+import { emailVerificationRestriction, RecoveryService } from './recovery/recovery.service';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
 import { systemClock, type Clock } from './shared/clock';
@@ -88,17 +89,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
   const rotation = createRotationKey(keyMaterial);
-  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, [mfaRestriction]);
+  const restrictionRules = [mfaRestriction, ...(config.recovery.requireEmailVerification ? [emailVerificationRestriction] : [])];
+  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, restrictionRules);
   const devices = createDeviceTokens(keyMaterial, clock);
   // Mail leaves through the outbox (db/outbox.store.ts); the services wake its sender after they queue a message.
   const outboxSender = createOutboxSender(config.mail, db.outbox, clock, logger.child({ component: 'mail' }));
   const mail: MailSender = outboxSender ?? idleMailSender;
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
+  const recovery = new RecoveryService(
+    { ...config.recovery, mailDisabled: config.mail.disabled },
+    clock,
+    db.recovery,
+    users,
+    auth,
+    hasher,
+    limits,
+    mail,
+    logger.child({ component: 'recovery' }),
+  );
+  auth.onSignup((user, meta) => recovery.welcome(user, meta));
 
   // The GraphQL edge.
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const deviceCookie = new DeviceCookie(config.cookie, GRAPHQL_PATH);
-  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie, guardPolicy: { requireMfaForAdmin: config.mfa.requireForAdmin } });
+  const schema = buildAppSchema({ auth, users, sessions, recovery, refreshTransport, deviceCookie, guardPolicy: { requireMfaForAdmin: config.mfa.requireForAdmin } });
   const apollo = await startApollo(schema, config, logger);
 
   // The HTTP edge.
@@ -139,6 +153,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       // After this, no request is in hand and none can arrive.
       const drained = await http.close();
+      // Work scheduled after answering may still queue mail: finish it first.
+      await recovery.drain();
       // After the last request (which may have queued mail), before the database closes under it.
       await outboxSender?.stop();
       await apollo.stop();

@@ -62,6 +62,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     RATE_LIMIT_REFRESH_IP: '100000/1m',
     RATE_LIMIT_CHANGE_PASSWORD_IP: '100000/1m',
     RATE_LIMIT_MFA_IP: '100000/1m',
+    RATE_LIMIT_RECOVERY_IP: '100000/1m',
     LOGIN_MAX_FAILURES: '1000',
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     // Without SMTP_URL, mail is written as .eml files under DATA_DIR/outbox: the run's own directory (global-setup.js).
