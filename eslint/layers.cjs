@@ -19,14 +19,16 @@ const LAYERS = {
   sessions: ['shared', 'config', 'db', 'tokens'],
   // The second factor: TOTP, recovery codes, secrets at rest, the MFA_REQUIRED rule.
   mfa: ['shared', 'config', 'db'],
+  // Mail: the background sender of the outbox (db/outbox.store.ts), over SMTP or to .eml files.
+  mail: ['shared', 'config', 'db'],
   auth: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa'],
   // The GraphQL edge: resolvers, types, the guard, the context, error translation, Apollo.
   graphql: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth'],
   // The HTTP edge: routes, the Apollo bridge, CORS, the playground, the client's address.
   http: ['shared', 'config', 'graphql'],
   // The wiring, the process and the command-line tools.
-  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'graphql', 'http'],
-  main: ['shared', 'config', 'db', 'tokens', 'mfa', 'app'],
+  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'graphql', 'http', 'mail'],
+  main: ['shared', 'config', 'db', 'tokens', 'mfa', 'app', 'mail'],
   cli: ['shared', 'config', 'db', 'tokens', 'passwords', 'users', 'graphql'],
   // Declarations of untyped packages; the generated client.
   types: [],

@@ -17,6 +17,7 @@ import { createHttpEdge, GRAPHQL_PATH, type HealthReport } from './http/server';
 import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
+import { idleMailSender, type MailSender } from './mail/mail-sender';
 import { MfaService, mfaRestriction } from './mfa/mfa.service';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
@@ -34,6 +35,8 @@ export interface App {
   /** The services, for tests and tools that must write the way the API does. */
   readonly users: UserService;
   readonly hasher: PasswordHasher;
+  /** The outbox's sender: wake it after a transaction that queued mail commits. */
+  readonly mail: MailSender;
   readonly logger: Logger;
   /** Listen on `port` (0 = any free port); resolves with the URL of the GraphQL endpoint. */
   listen(port: number, host?: string): Promise<string>;
@@ -81,6 +84,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const rotation = createRotationKey(keyMaterial);
   const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, [mfaRestriction]);
   const devices = createDeviceTokens(keyMaterial, clock);
+  // Mail leaves through the outbox (db/outbox.store.ts); the services wake its sender after they queue a message.
+  const mail: MailSender = idleMailSender;
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
 
   // The GraphQL edge.
@@ -118,6 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     users,
     hasher,
+    mail,
     logger,
     listen: (port, host) => http.listen(port, host),
     async close() {

@@ -2,7 +2,9 @@
 // A bad value stops start-up with a message naming the variable.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { LogLevel } from './shared/logger';
+import { DEV_DATA_DIR } from './shared/private-files';
 
 export type { LogLevel };
 
@@ -86,6 +88,7 @@ export interface Config {
     /** ADMIN-only fields answer MFA_REQUIRED for an ADMIN without TOTP. */
     readonly requireForAdmin: boolean;
   };
+  readonly mail: MailSettings;
   /** Origins allowed to call the API from a browser, with credentials. ['*'] = any origin, without credentials. */
   readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
@@ -101,6 +104,18 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Include stack traces and internal messages in error responses. Never in production. */
   readonly debugErrors: boolean;
+}
+
+/** How mail leaves: SMTP at smtpUrl, or (in development, without it) .eml files under outboxDir. */
+export interface MailSettings {
+  /** smtp://user:pass@host:port, or smtps://… for TLS. Holds a password: never log it. */
+  readonly smtpUrl?: string;
+  /** The From header of every message. */
+  readonly from: string;
+  /** MAIL_DISABLED=true: no mail at all; the flows that need it answer SERVICE_UNAVAILABLE. */
+  readonly disabled: boolean;
+  /** `${DATA_DIR}/outbox`: where development writes each message as an .eml file when there is no SMTP_URL. */
+  readonly outboxDir: string;
 }
 
 export type PostgresTls = false | { readonly rejectUnauthorized: boolean };
@@ -141,6 +156,7 @@ export const MIN_SECRET_BYTES = 32;
 /** At cost 12 on one worker, 32 waiting hashes are ~11 s of waiting: beyond that, answer "busy" at once. */
 export const DEFAULT_HASH_QUEUE_MAX = 32;
 export const DEFAULT_DB_PATH = './data/app.db';
+export const DEFAULT_MAIL_FROM = 'Auth <no-reply@localhost>';
 /** package.json's name: the default issuer of tokens and of TOTP accounts. */
 export const PACKAGE_NAME = 'graphql-jwt-auth';
 const MFA_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
@@ -208,6 +224,10 @@ export const SETTING_NAMES = [
   'PLAYGROUND',
   'LOG_LEVEL',
   'DEBUG_ERRORS',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'MAIL_DISABLED',
+  'DATA_DIR',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -315,6 +335,33 @@ function redisUrl(env: Env, name: SettingName): string | undefined {
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
   return raw;
+}
+
+function smtpUrl(env: Env, name: SettingName): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value is never repeated: it may hold the SMTP password.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new ConfigError(name, 'must be an smtp://user:password@host:port URL (smtps:// for TLS)');
+  }
+  return raw;
+}
+
+function readMail(env: Env): MailSettings {
+  const dataDir = read(env, 'DATA_DIR') ?? DEV_DATA_DIR;
+  const smtp = smtpUrl(env, 'SMTP_URL');
+  return Object.freeze({
+    ...(smtp === undefined ? {} : { smtpUrl: smtp }),
+    from: read(env, 'MAIL_FROM') ?? DEFAULT_MAIL_FROM,
+    disabled: boolean(env, 'MAIL_DISABLED', false),
+    outboxDir: join(dataDir, 'outbox'),
+  });
 }
 
 const SSL_MODES: Record<string, PostgresTls> = {
@@ -547,6 +594,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       totpIssuer: read(env, 'TOTP_ISSUER') ?? PACKAGE_NAME,
       requireForAdmin: boolean(env, 'REQUIRE_MFA_FOR_ADMIN', false),
     }),
+    mail: readMail(env),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),
