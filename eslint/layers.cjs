@@ -22,12 +22,14 @@ const LAYERS = {
   // Mail: the background sender of the outbox (db/outbox.store.ts), over SMTP or to .eml files.
   mail: ['shared', 'config', 'db'],
   auth: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa'],
+  // Account recovery by email: password reset, email verification, email change (sessions through auth).
+  recovery: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'mail', 'auth'],
   // The GraphQL edge: resolvers, types, the guard, the context, error translation, Apollo.
-  graphql: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth'],
+  graphql: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'recovery'],
   // The HTTP edge: routes, the Apollo bridge, CORS, the playground, the client's address.
   http: ['shared', 'config', 'graphql'],
   // The wiring, the process and the command-line tools.
-  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'graphql', 'http', 'mail'],
+  app: ['shared', 'config', 'db', 'tokens', 'passwords', 'limits', 'users', 'sessions', 'mfa', 'auth', 'recovery', 'graphql', 'http', 'mail'],
   main: ['shared', 'config', 'db', 'tokens', 'mfa', 'app', 'mail'],
   cli: ['shared', 'config', 'db', 'tokens', 'passwords', 'users', 'graphql'],
   // Declarations of untyped packages; the generated client.

@@ -19,6 +19,7 @@ import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
 import { idleMailSender, type MailSender } from './mail/mail-sender';
 import { MfaService, mfaRestriction } from './mfa/mfa.service';
+import { emailVerificationRestriction, RecoveryService } from './recovery/recovery.service';
 import { createRotationKey } from './sessions/refresh-tokens';
 import { SessionService } from './sessions/session.service';
 import { systemClock, type Clock } from './shared/clock';
@@ -82,16 +83,29 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Server-side keys are derived from the HMAC secret, or with RS256/ES256 alone from the signing key.
   const keyMaterial = config.jwt.secret ?? keys.signing.key.export({ format: 'pem', type: 'pkcs8' }).toString();
   const rotation = createRotationKey(keyMaterial);
-  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, [mfaRestriction]);
+  const restrictionRules = [mfaRestriction, ...(config.recovery.requireEmailVerification ? [emailVerificationRestriction] : [])];
+  const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, restrictionRules);
   const devices = createDeviceTokens(keyMaterial, clock);
   // Mail leaves through the outbox (db/outbox.store.ts); the services wake its sender after they queue a message.
   const mail: MailSender = idleMailSender;
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
+  const recovery = new RecoveryService(
+    { ...config.recovery, mailDisabled: config.mail.disabled },
+    clock,
+    db.recovery,
+    users,
+    auth,
+    hasher,
+    limits,
+    mail,
+    logger.child({ component: 'recovery' }),
+  );
+  auth.onSignup((user, meta) => recovery.welcome(user, meta));
 
   // The GraphQL edge.
   const refreshTransport = new RefreshTransport(config.cookie, config.corsOrigins, GRAPHQL_PATH);
   const deviceCookie = new DeviceCookie(config.cookie, GRAPHQL_PATH);
-  const schema = buildAppSchema({ auth, users, sessions, refreshTransport, deviceCookie, guardPolicy: { requireMfaForAdmin: config.mfa.requireForAdmin } });
+  const schema = buildAppSchema({ auth, users, sessions, recovery, refreshTransport, deviceCookie, guardPolicy: { requireMfaForAdmin: config.mfa.requireForAdmin } });
   const apollo = await startApollo(schema, config, logger);
 
   // The HTTP edge.
@@ -128,6 +142,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     listen: (port, host) => http.listen(port, host),
     async close() {
       await http.close();
+      await recovery.drain();
       await apollo.stop();
       await limits.close();
       await hasher.close();

@@ -59,6 +59,10 @@ export interface Config {
     readonly mfaPerIp: RateLimit;
     /** Consecutive wrong second-factor codes on one account before its second factor backs off like a login. */
     readonly mfaMaxFailures: number;
+    /** requestPasswordReset, resetPassword, requestEmailVerification, verifyEmail and changeEmail together, per client network. */
+    readonly recoveryPerIp: RateLimit;
+    /** Emails of one kind (reset, verification, email change) to one address; past it nothing is sent, and the answer is the same. */
+    readonly emailPerAddress: RateLimit;
     /** IPv6 clients are counted per network of this many leading bits (IPv4 clients per address). */
     readonly ipv6Prefix: number;
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDR ranges. */
@@ -87,6 +91,15 @@ export interface Config {
     readonly totpIssuer: string;
     /** ADMIN-only fields answer MFA_REQUIRED for an ADMIN without TOTP. */
     readonly requireForAdmin: boolean;
+  };
+  readonly recovery: {
+    /** Where the links in recovery emails point: `{token}` is replaced by the link's token. */
+    readonly resetPasswordUrl: string;
+    readonly verifyEmailUrl: string;
+    readonly passwordResetTtlSeconds: number;
+    readonly emailVerifyTtlSeconds: number;
+    /** Until the address is verified, a session may only call the fields that allow EMAIL_NOT_VERIFIED. */
+    readonly requireEmailVerification: boolean;
   };
   readonly mail: MailSettings;
   /** Origins allowed to call the API from a browser, with credentials. ['*'] = any origin, without credentials. */
@@ -213,10 +226,18 @@ export const SETTING_NAMES = [
   'RATE_LIMIT_REFRESH_IP',
   'RATE_LIMIT_CHANGE_PASSWORD_IP',
   'RATE_LIMIT_MFA_IP',
+  'RATE_LIMIT_RECOVERY_IP',
+  'RATE_LIMIT_EMAIL_PER_ADDRESS',
   'MFA_MAX_FAILURES',
   'MFA_ENCRYPTION_KEY',
   'TOTP_ISSUER',
   'REQUIRE_MFA_FOR_ADMIN',
+  'APP_URL',
+  'RESET_PASSWORD_URL',
+  'VERIFY_EMAIL_URL',
+  'PASSWORD_RESET_TTL',
+  'EMAIL_VERIFY_TTL',
+  'REQUIRE_EMAIL_VERIFICATION',
   'RATE_LIMIT_IPV6_PREFIX',
   'TRUSTED_PROXIES',
   'REDIS_URL',
@@ -492,6 +513,42 @@ function readMfaKey(env: Env): string | undefined {
   return key;
 }
 
+/** The placeholder a link template must contain. */
+export const TOKEN_PLACEHOLDER = '{token}';
+
+function httpUrl(name: SettingName, raw: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.replace(TOKEN_PLACEHOLDER, 'TOKEN'));
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(name, `must be an http:// or https:// URL; got "${raw}"`);
+  return url;
+}
+
+/** A link template: RESET_PASSWORD_URL or VERIFY_EMAIL_URL when set, else APP_URL and `path`. */
+function linkTemplate(env: Env, name: SettingName, appUrl: string, path: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return `${appUrl}${path}?token=${TOKEN_PLACEHOLDER}`;
+  if (!raw.includes(TOKEN_PLACEHOLDER)) throw new ConfigError(name, `must contain ${TOKEN_PLACEHOLDER}, where the link's token goes; got "${raw}"`);
+  httpUrl(name, raw);
+  return raw;
+}
+
+function readRecovery(env: Env): Config['recovery'] {
+  const appUrl = read(env, 'APP_URL') ?? 'http://localhost:4000';
+  httpUrl('APP_URL', appUrl);
+  const base = appUrl.replace(/\/+$/, '');
+  return Object.freeze({
+    resetPasswordUrl: linkTemplate(env, 'RESET_PASSWORD_URL', base, '/reset-password'),
+    verifyEmailUrl: linkTemplate(env, 'VERIFY_EMAIL_URL', base, '/verify-email'),
+    passwordResetTtlSeconds: duration(env, 'PASSWORD_RESET_TTL', '1800', 1),
+    emailVerifyTtlSeconds: duration(env, 'EMAIL_VERIFY_TTL', '86400', 1),
+    requireEmailVerification: boolean(env, 'REQUIRE_EMAIL_VERIFICATION', false),
+  });
+}
+
 /**
  * The server's configuration, from this process's environment: the one place the server reads it. In
  * development, with HS256 (the only algorithm that signs with the secret) and no JWT_SECRET, the secret comes
@@ -579,6 +636,8 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       changePasswordPerIp: rateLimit(env, 'RATE_LIMIT_CHANGE_PASSWORD_IP', '10/1m'),
       mfaPerIp: rateLimit(env, 'RATE_LIMIT_MFA_IP', '30/1m'),
       mfaMaxFailures: integer(env, 'MFA_MAX_FAILURES', 5, 1, 1000),
+      recoveryPerIp: rateLimit(env, 'RATE_LIMIT_RECOVERY_IP', '10/1m'),
+      emailPerAddress: rateLimit(env, 'RATE_LIMIT_EMAIL_PER_ADDRESS', '3/1h'),
       ipv6Prefix: integer(env, 'RATE_LIMIT_IPV6_PREFIX', 64, 1, 128),
       trustedProxies: Object.freeze(proxyList(env, 'TRUSTED_PROXIES')),
       redisUrl: redisUrl(env, 'REDIS_URL'),
@@ -594,6 +653,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       totpIssuer: read(env, 'TOTP_ISSUER') ?? PACKAGE_NAME,
       requireForAdmin: boolean(env, 'REQUIRE_MFA_FOR_ADMIN', false),
     }),
+    recovery: readRecovery(env),
     mail: readMail(env),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),

@@ -44,7 +44,12 @@ export enum LogoutScope {
   GLOBAL = 'GLOBAL',
 }
 
+/** Something done after each signup (the verification email): its failure is logged, and never fails the signup. */
+export type SignupListener = (user: Viewer, meta: RequestMeta) => Promise<void>;
+
 export class AuthService {
+  private readonly signupListeners: SignupListener[] = [];
+
   constructor(
     private readonly users: UserService,
     private readonly hasher: PasswordHasher,
@@ -65,6 +70,11 @@ export class AuthService {
       .catch(rethrowEmailTaken);
     const result = this.pair(user, opened);
     this.event('signup', meta, { userId: user.publicId, sessionId: result.session.publicId });
+    for (const listener of this.signupListeners) {
+      await listener(user, meta).catch((error: unknown) =>
+        this.event('signup.listener_failed', meta, { userId: user.publicId, error: error instanceof Error ? error.name : typeof error }, 'warn'),
+      );
+    }
     // Whoever chose the password knows it: this client is trusted like after a login.
     return { ...result, device: this.devices.issue(newUser) };
   }
@@ -156,6 +166,27 @@ export class AuthService {
     const result = await this.openSession(user, meta, session);
     this.event('password.changed', meta, { userId: user.publicId, sessionId: result.session.publicId, sessionsEnded: ended });
     return { ...result, device: this.devices.issue({ publicId: user.publicId, passwordHash }, device) };
+  }
+
+  /** Run `listener` after every signup (wired once, in app.ts). */
+  onSignup(listener: SignupListener): void {
+    this.signupListeners.push(listener);
+  }
+
+  /**
+   * A new session after a password reset (recovery/): through openSession like every other, so a user with
+   * TOTP gets a session that still owes the second factor (the link proved the address, not the factor).
+   */
+  async openSessionAfterReset(user: Viewer, meta: RequestMeta): Promise<AuthResult> {
+    return this.openSession(user, meta);
+  }
+
+  /**
+   * The current password again, for an operation of another module (changeEmail): with the same limits as
+   * login on the same account; a wrong one is INVALID_CREDENTIALS and counts as a failed login.
+   */
+  async confirmPassword(operation: string, failureEvent: string, viewer: Viewer, password: string, meta: RequestMeta): Promise<void> {
+    await this.reauthenticate(operation, { event: failureEvent }, viewer, password, meta);
   }
 
   /**

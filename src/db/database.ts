@@ -15,6 +15,7 @@ import { PostgresDatabase } from './postgresql';
 import { SqliteDatabase } from './sqlite';
 import { createUserStore, type UserStore } from './users.store';
 import { createMfaStore, type MfaStore } from './mfa.store';
+import { createRecoveryStore, type RecoveryStore } from './recovery.store';
 
 export interface DatabaseHealth {
   ok: boolean;
@@ -29,6 +30,8 @@ export interface Database {
   readonly sessions: SessionStore;
   /** TOTP factors and recovery codes. */
   readonly mfa: MfaStore;
+  /** The links sent by email (password reset, email verification, email change). */
+  readonly recovery: RecoveryStore;
   /** The SQL seam itself: for the command-line tools and the tests, never for services. */
   readonly sql: SqlDatabase;
   readonly orm: MikroORM;
@@ -94,6 +97,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
       users: createUserStore(sql),
       sessions: createSessionStore(sql, findWithUser),
       mfa: createMfaStore(sql),
+      recovery: createRecoveryStore(sql),
       sql,
       orm,
       async health() {

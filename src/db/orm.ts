@@ -12,6 +12,7 @@ import { ensurePrivateDir, makePrivateFile, restrictIfExists } from '../shared/p
 import { RefreshToken, Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
 import { RecoveryCode, TotpFactor } from './entities/mfa.entity';
+import { RecoveryToken } from './entities/recovery.entity';
 import { postgresqlMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
 import { PostgresDatabase } from './postgresql';
@@ -29,8 +30,8 @@ export interface OpenedOrm {
 
 function common(log: (message: string) => void) {
   return {
-    entities: [User, Session, RefreshToken, TotpFactor, RecoveryCode] as Array<
-      typeof User | typeof Session | typeof RefreshToken | typeof TotpFactor | typeof RecoveryCode
+    entities: [User, Session, RefreshToken, TotpFactor, RecoveryCode, RecoveryToken] as Array<
+      typeof User | typeof Session | typeof RefreshToken | typeof TotpFactor | typeof RecoveryCode | typeof RecoveryToken
     >,
     extensions: [Migrator],
     // Nothing may use the global EntityManager: the stores run SQL, and migrations run on their own.

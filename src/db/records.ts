@@ -31,6 +31,8 @@ export interface UserRecord {
   createdAt: Date;
   /** TOTP is turned on: a session proves it before it gets full access (mfa/). */
   mfaEnabled: boolean;
+  /** The address is proven: a link sent to it was followed (recovery/). */
+  emailVerified: boolean;
 }
 
 /** A user with their password hash: only what login and password checks read. */
@@ -100,4 +102,20 @@ export interface TotpRecord {
   pendingSecret: string | null;
   /** The last TOTP time step accepted: no code of it or before it is accepted again. */
   lastUsedStep: number | null;
+}
+
+export type RecoveryPurpose = 'password_reset' | 'email_verification' | 'email_change';
+
+/** A single-use link sent by email: only its hash is stored. */
+export interface RecoveryTokenRecord {
+  id: number;
+  userId: number;
+  purpose: RecoveryPurpose;
+  /** The address the link was sent to: for an email change, the new address. */
+  email: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  /** A newer link of the same purpose was sent. */
+  supersededAt: Date | null;
 }

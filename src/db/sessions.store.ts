@@ -206,6 +206,11 @@ export function revokeAllBut(tx: SqlRunner, userId: number, now: Date, exceptId:
   return tx.run(REVOKE_ALL_BUT_SQL, [now, userId, exceptId]);
 }
 
+/** End every active session of the user (inside a transaction of another store too); resolves with how many. */
+export function revokeAll(tx: SqlRunner, userId: number, now: Date): Promise<number> {
+  return tx.run(REVOKE_ALL_SQL, [now, userId]);
+}
+
 /** The session row and its first refresh token; resolves with the session's row id. */
 async function insertSession(tx: SqlRunner, session: NewSession): Promise<number> {
   const row = await tx.one<{ id: number }>(INSERT_SESSION_SQL, [

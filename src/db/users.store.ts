@@ -31,7 +31,7 @@ export interface UserStore {
 }
 
 /** The users columns a UserRecord is read from, for a select from `users u`. */
-export const USER_COLUMNS = 'u.id as user_id, u.public_id as user_public_id, u.name, u.email, u.role, u.created_at, u.mfa_enabled';
+export const USER_COLUMNS = 'u.id as user_id, u.public_id as user_public_id, u.name, u.email, u.role, u.created_at, u.mfa_enabled, u.email_verified';
 
 export interface UserRow {
   user_id: number;
@@ -42,6 +42,7 @@ export interface UserRow {
   created_at: unknown;
   /** SQLite: 0/1; PostgreSQL: a boolean. */
   mfa_enabled: unknown;
+  email_verified: unknown;
 }
 
 export function userFromRow(row: UserRow): UserRecord {
@@ -54,6 +55,7 @@ export function userFromRow(row: UserRow): UserRecord {
     role: row.role,
     createdAt: toDate(row.created_at),
     mfaEnabled: toBoolean(row.mfa_enabled),
+    emailVerified: toBoolean(row.email_verified),
   };
 }
 
@@ -88,7 +90,7 @@ const ADMIN_RULE_LOCK_SQL = 'select pg_advisory_xact_lock(720431560)';
 /** Insert a user (on the database, or inside a transaction): shared with sessions.store.ts, which signs up in one transaction. */
 export async function insertUser(runner: SqlRunner, user: NewUser): Promise<UserRecord> {
   const row = await runner.one<{ id: number }>(INSERT_USER_SQL, [user.publicId, user.name, user.email, user.passwordHash, user.role, user.createdAt, user.createdAt]);
-  return { id: Number(row!.id), publicId: user.publicId, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt, mfaEnabled: false };
+  return { id: Number(row!.id), publicId: user.publicId, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt, mfaEnabled: false, emailVerified: false };
 }
 
 export function createUserStore(db: SqlDatabase): UserStore {

@@ -8,6 +8,8 @@ import type { DeviceCookie } from './device-cookie';
 import type { RefreshTransport } from './refresh-transport';
 import { guardRootFields, withGuardDirectives, type GuardPolicy } from './guard';
 import { MfaResolver } from './resolvers/mfa.resolver';
+import { RecoveryResolver } from './resolvers/recovery.resolver';
+import type { RecoveryService } from '../recovery/recovery.service';
 import { SessionResolver } from './resolvers/session.resolver';
 import type { SessionService } from '../sessions/session.service';
 import { UserResolver } from './resolvers/user.resolver';
@@ -17,6 +19,7 @@ export interface SchemaServices {
   auth: AuthService;
   users: UserService;
   sessions: SessionService;
+  recovery: RecoveryService;
   refreshTransport: RefreshTransport;
   deviceCookie: DeviceCookie;
   guardPolicy: GuardPolicy;
@@ -31,6 +34,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
           [UserResolver, new UserResolver(services.users, services.auth)],
           [SessionResolver, new SessionResolver(services.sessions, services.auth)],
           [MfaResolver, new MfaResolver(services.auth)],
+          [RecoveryResolver, new RecoveryResolver(services.recovery, services.refreshTransport, services.deviceCookie)],
         ]
       : [],
   );
@@ -42,7 +46,7 @@ export function buildAppSchema(services?: SchemaServices): GraphQLSchema {
     },
   };
   const schema = buildSchemaSync({
-    resolvers: [AuthResolver, UserResolver, SessionResolver, MfaResolver],
+    resolvers: [AuthResolver, UserResolver, SessionResolver, MfaResolver, RecoveryResolver],
     container,
     validate: false,
   });

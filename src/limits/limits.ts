@@ -9,6 +9,8 @@
 // - per account on second-factor codes (verifyMfa, confirmTotpEnrollment): past MFA_MAX_FAILURES consecutive
 //   wrong codes the account's second factor backs off the same way, for every client (whoever is guessing
 //   already has the password), and per client network on those two operations together.
+// - per client network on the recovery operations together (RATE_LIMIT_RECOVERY_IP), and per address on the
+//   emails they send, each kind on its own (RATE_LIMIT_EMAIL_PER_ADDRESS; the address is hashed like an account);
 // An attempt is counted before the password is checked (atomic increments, in memory or in Redis) and given
 // back when it succeeds, so a backoff window admits exactly one attempt however many arrive at once.
 // Counters live in memory, or in Redis when REDIS_URL is set so that every instance shares them.
@@ -21,7 +23,10 @@ import { rateLimited } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { clientNetwork } from '../shared/ip';
 
-export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword' | 'mfa';
+export type LimitedOperation = 'login' | 'signup' | 'refreshToken' | 'changePassword' | 'mfa' | 'recovery';
+
+/** The kinds of email counted per address (RATE_LIMIT_EMAIL_PER_ADDRESS), each on its own. */
+export type EmailKind = 'password_reset' | 'email_verification' | 'email_change';
 
 /** Failures are forgotten this long after the first one of a run (a success forgets them at once). */
 const FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
@@ -63,6 +68,11 @@ export interface AuthLimits {
    * outcome like a password attempt: a success forgets the failures.
    */
   beginSecondFactorAttempt(userId: string): Promise<PasswordAttempt>;
+  /**
+   * Count one email of `kind` to `email`: false (counting nothing more) when the address has had its
+   * RATE_LIMIT_EMAIL_PER_ADDRESS of that kind, and the email must not be sent.
+   */
+  consumeEmail(kind: EmailKind, email: string): Promise<boolean>;
   /** undefined without REDIS_URL; 'down' while the counters fall back to this instance's memory. */
   redisStatus(): 'up' | 'down' | undefined;
   close(): Promise<void>;
@@ -147,7 +157,9 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger,
     refreshToken: limiter('ip:refresh', limits.refreshPerIp.points, limits.refreshPerIp.seconds),
     changePassword: limiter('ip:change-password', limits.changePasswordPerIp.points, limits.changePasswordPerIp.seconds),
     mfa: limiter('ip:mfa', limits.mfaPerIp.points, limits.mfaPerIp.seconds),
+    recovery: limiter('ip:recovery', limits.recoveryPerIp.points, limits.recoveryPerIp.seconds),
   };
+  const emailsPerAddress = limiter('email:address', limits.emailPerAddress.points, limits.emailPerAddress.seconds);
 
   /**
    * Consecutive failures in a scope, with exponential backoff past `maxFailures`. Per scope: attempts counted
@@ -209,6 +221,16 @@ export async function createAuthLimits(limits: Config['limits'], logger: Logger,
   return {
     async consumeIp(operation, ip) {
       await perIp[operation].consume(clientNetwork(ip, limits.ipv6Prefix)).catch(rethrowLimited);
+    },
+
+    async consumeEmail(kind, email) {
+      return emailsPerAddress.consume(`${kind}:${accountKey(email)}`).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof RateLimiterRes) return false;
+          throw error;
+        },
+      );
     },
 
     async beginSecondFactorAttempt(userId) {

@@ -42,6 +42,10 @@ export const InputReason = {
   MFA_NOT_ENABLED: 'MFA_NOT_ENABLED',
   /** confirmTotpEnrollment without a pending enrollment from startTotpEnrollment. */
   MFA_ENROLLMENT_NOT_STARTED: 'MFA_ENROLLMENT_NOT_STARTED',
+  /** A link from an email (password reset, verification, email change) that is unknown, used, or superseded by a newer one. */
+  LINK_INVALID: 'LINK_INVALID',
+  /** A link from an email past its lifetime (PASSWORD_RESET_TTL, EMAIL_VERIFY_TTL). */
+  LINK_EXPIRED: 'LINK_EXPIRED',
 } as const;
 export type InputReason = (typeof InputReason)[keyof typeof InputReason];
 
@@ -69,6 +73,8 @@ export type ForbiddenReason = (typeof ForbiddenReason)[keyof typeof ForbiddenRea
 export const UnavailableReason = {
   /** No MFA_ENCRYPTION_KEY in production: TOTP secrets cannot be stored. */
   MFA_NOT_CONFIGURED: 'MFA_NOT_CONFIGURED',
+  /** MAIL_DISABLED=true: no email can be sent, so nothing that sends or follows one works. */
+  MAIL_DISABLED: 'MAIL_DISABLED',
 } as const;
 export type UnavailableReason = (typeof UnavailableReason)[keyof typeof UnavailableReason];
 
@@ -137,6 +143,7 @@ export function serviceUnavailable(retryAfterSeconds: number, message = 'The ser
 
 const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
   MFA_NOT_CONFIGURED: 'Two-factor authentication is not configured on this server',
+  MAIL_DISABLED: 'Email is turned off on this server: password reset and email verification are unavailable',
 };
 
 /** Not a moment of load but a missing setting: no retryAfter, as retrying will not help. */

@@ -21,8 +21,9 @@ export interface UserPage {
   totalCount: number;
 }
 
-export function emailTaken(): Error {
-  return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { email: 'Already registered' });
+/** EMAIL_TAKEN, on the input field that named the address (signup's `email`, changeEmail's `newEmail`). */
+export function emailTaken(field = 'email'): Error {
+  return badUserInput('This email is already registered', InputReason.EMAIL_TAKEN, { [field]: 'Already registered' });
 }
 
 /** The unique index refused the email: EMAIL_TAKEN, as the check before hashing would have said. */

@@ -33,6 +33,7 @@ describe('signup', () => {
           role: 'USER',
           createdAt: new Date(server.clock.now()).toISOString(),
           mfaEnabled: false,
+          emailVerified: false,
         },
       },
     });
@@ -82,7 +83,7 @@ describe('login', () => {
     const res = await login(server, { email, password: TEST_PASSWORD });
     expect(res.body.data?.login).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email } });
     const me = await server.execute(MeDocument, {}, { token: res.body.data?.login.accessToken });
-    expect(me.body.data).toEqual({ me: { id, name: expect.any(String), email, role: 'USER', createdAt: expect.any(String), mfaEnabled: false } });
+    expect(me.body.data).toEqual({ me: { id, name: expect.any(String), email, role: 'USER', createdAt: expect.any(String), mfaEnabled: false, emailVerified: false } });
   });
 
   it('normalises the email: case and spaces do not matter', async () => {

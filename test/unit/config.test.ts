@@ -111,10 +111,44 @@ describe('loadConfig', () => {
       changePasswordPerIp: { points: 10, seconds: 60 },
       mfaPerIp: { points: 30, seconds: 60 },
       mfaMaxFailures: 5,
+      recoveryPerIp: { points: 10, seconds: 60 },
+      emailPerAddress: { points: 3, seconds: 3600 },
       ipv6Prefix: 64,
       trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1'],
       redisUrl: 'redis://127.0.0.1:6379/2',
     });
+  });
+
+  it('reads the recovery settings, with links built from APP_URL by default', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET }).recovery).toEqual({
+      resetPasswordUrl: 'http://localhost:4000/reset-password?token={token}',
+      verifyEmailUrl: 'http://localhost:4000/verify-email?token={token}',
+      passwordResetTtlSeconds: 1800,
+      emailVerifyTtlSeconds: 86400,
+      requireEmailVerification: false,
+    });
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      APP_URL: 'https://app.example.com/',
+      VERIFY_EMAIL_URL: 'https://spa.example.com/#/verify/{token}',
+      PASSWORD_RESET_TTL: '3',
+      EMAIL_VERIFY_TTL: '2h',
+      REQUIRE_EMAIL_VERIFICATION: 'true',
+    }).recovery;
+    expect(config).toEqual({
+      resetPasswordUrl: 'https://app.example.com/reset-password?token={token}',
+      verifyEmailUrl: 'https://spa.example.com/#/verify/{token}',
+      passwordResetTtlSeconds: 3,
+      emailVerifyTtlSeconds: 7200,
+      requireEmailVerification: true,
+    });
+  });
+
+  it('refuses a link template without {token}, a non-http APP_URL and a zero lifetime', () => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET, RESET_PASSWORD_URL: 'https://app.example.com/reset' })).toThrow(/RESET_PASSWORD_URL: must contain \{token\}/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, VERIFY_EMAIL_URL: 'ftp://example.com/{token}' })).toThrow(/VERIFY_EMAIL_URL: must be an http/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, APP_URL: 'example.com' })).toThrow(/APP_URL: must be an http/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, PASSWORD_RESET_TTL: '0' })).toThrow(/PASSWORD_RESET_TTL: must be at least 1/);
   });
 
   it('reads the two-factor settings, with their defaults', () => {

@@ -37,4 +37,8 @@ export class User {
   /** TOTP is on (the secret is in totp_factors): read with the user by the per-request statement. */
   @Property({ type: 'boolean', default: false })
   mfaEnabled: boolean = false;
+
+  /** The address is proven (a link sent to it was followed): read with the user by the per-request statement. */
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { requestMeta, type Context } from '../context';
 import { AuthReason, DomainError, SessionRestriction } from '../../shared/errors';
-import { toUserView } from '../types/user.types';
+import { toAuthPayload } from '../auth-payload';
 import type { AuthResult, AuthService } from '../../auth/auth.service';
 import { LogoutScope } from '../types/enums';
 import { AuthPayload, LoginInput, SignupInput } from '../types/auth.types';
@@ -25,18 +25,8 @@ export class AuthResolver {
     private readonly deviceCookie: DeviceCookie,
   ) {}
 
-  private payload({ user, access, refresh, device, mfaRequired }: AuthResult, context: Context): AuthPayload {
-    const refreshToken = this.transport.deliver(context.http, refresh);
-    if (device) this.deviceCookie.deliver(context.http, device);
-    return {
-      accessToken: access.token,
-      tokenType: 'Bearer',
-      expiresIn: access.expiresIn,
-      refreshToken,
-      refreshExpiresIn: refresh.expiresIn,
-      user: toUserView(user, user),
-      mfaRequired,
-    };
+  private payload(result: AuthResult, context: Context): AuthPayload {
+    return toAuthPayload(result, context, this.transport, this.deviceCookie);
   }
 
   @Public()
@@ -94,8 +84,8 @@ export class AuthResolver {
     return this.payload(result, context);
   }
 
-  // The way out of MFA_REQUIRED.
-  @Guarded({ allow: [SessionRestriction.MFA_REQUIRED] })
+  // The way out of MFA_REQUIRED; allowed before the email is verified too, so a session owing both is never stuck.
+  @Guarded({ allow: [SessionRestriction.EMAIL_NOT_VERIFIED, SessionRestriction.MFA_REQUIRED] })
   @Mutation(() => AuthPayload, {
     description:
       'Prove the second factor with a 6-digit TOTP code or an unused recovery code: raises this session to aal2 and returns a new pair (the refresh tokens it had stop working).',

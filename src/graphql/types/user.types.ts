@@ -23,11 +23,17 @@ export class UserView {
 
   @Field(() => Boolean, { nullable: true, description: 'Whether TOTP is on. Visible where email is (the user themself, ADMINs); null for everyone else.' })
   mfaEnabled!: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether the email address is verified (a link sent to it was followed). Visible where email is; null for everyone else.',
+  })
+  emailVerified!: boolean | null;
 }
 
 /** The viewer sees an email only when it is their own or they are an ADMIN. */
 export function toUserView(
-  user: Pick<UserRecord, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt' | 'mfaEnabled'>,
+  user: Pick<UserRecord, 'id' | 'publicId' | 'name' | 'email' | 'role' | 'createdAt' | 'mfaEnabled' | 'emailVerified'>,
   viewer: { id: number; role: Role } | undefined,
 ): UserView {
   const emailVisible = viewer !== undefined && (viewer.id === user.id || viewer.role === Role.ADMIN);
@@ -38,6 +44,7 @@ export function toUserView(
     role: user.role,
     createdAt: user.createdAt,
     mfaEnabled: emailVisible ? user.mfaEnabled : null,
+    emailVerified: emailVisible ? user.emailVerified : null,
   };
 }
 
