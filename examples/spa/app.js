@@ -145,6 +145,7 @@ onSubmit('forgot', async ({ email }) => {
   // The API answers true whether or not it knows the address, so the page cannot tell either.
   await graphql('mutation($email: String!) { requestPasswordReset(email: $email) }', { email });
   document.getElementById('forgot').reset();
+  show('error', '');
   show('notice', 'If an account has that address, a link to reset its password is on its way to it.');
 });
 
