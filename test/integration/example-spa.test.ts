@@ -64,6 +64,14 @@ it('serves the page and its script on that origin', async () => {
   expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
 });
 
+it("serves the same page where the API's emailed links point", async () => {
+  for (const path of ['/reset-password?token=abc', '/verify-email?token=abc']) {
+    const page = await fetch(new URL(path, spaUrl));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="app.js"></script>');
+  }
+});
+
 it('runs the API in cookie mode, allowing the SPA origin with credentials', async () => {
   const res = await fetch(apiUrl, {
     method: 'POST',
