@@ -62,6 +62,8 @@ function startServer(name, env) {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
+      // Nothing here sends mail; production refuses to start without SMTP_URL otherwise.
+      MAIL_DISABLED: 'true',
       HOST: '127.0.0.1',
       PORT: '0',
       JWT_SECRET: SECRET,

@@ -18,6 +18,7 @@ import { tokenHeaders } from './http/token-headers';
 import { createAuthLimits } from './limits/limits';
 import { createPasswordHasher, type PasswordHasher } from './passwords/passwords';
 import { idleMailSender, type MailSender } from './mail/mail-sender';
+import { createOutboxSender } from './mail/outbox-sender';
 import { MfaService, mfaRestriction } from './mfa/mfa.service';
 import { emailVerificationRestriction, RecoveryService } from './recovery/recovery.service';
 import { createRotationKey } from './sessions/refresh-tokens';
@@ -87,7 +88,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const sessions = new SessionService(config.sessions, rotation, clock, db.sessions, users, restrictionRules);
   const devices = createDeviceTokens(keyMaterial, clock);
   // Mail leaves through the outbox (db/outbox.store.ts); the services wake its sender after they queue a message.
-  const mail: MailSender = idleMailSender;
+  const outboxSender = createOutboxSender(config.mail, db.outbox, clock, logger.child({ component: 'mail' }));
+  const mail: MailSender = outboxSender ?? idleMailSender;
   const auth = new AuthService(users, hasher, tokens, limits, sessions, rotation, devices, mfa, logger.child({ component: 'auth' }));
   const recovery = new RecoveryService(
     { ...config.recovery, mailDisabled: config.mail.disabled },
@@ -131,6 +133,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
 
   const http = createHttpEdge(config, logger, { graphql, health, jwks: keys.jwks });
+  // Last, once nothing below can fail: from here on it runs in the background until close().
+  outboxSender?.start();
 
   return {
     server: http.server,
@@ -142,7 +146,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     listen: (port, host) => http.listen(port, host),
     async close() {
       await http.close();
+      // Work scheduled after answering may still queue mail: finish it first.
       await recovery.drain();
+      // After the last request (which may have queued mail), before the database closes under it.
+      await outboxSender?.stop();
       await apollo.stop();
       await limits.close();
       await hasher.close();

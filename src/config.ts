@@ -374,13 +374,18 @@ function smtpUrl(env: Env, name: SettingName): string | undefined {
   return raw;
 }
 
-function readMail(env: Env): MailSettings {
+function readMail(env: Env, nodeEnv: NodeEnv): MailSettings {
   const dataDir = read(env, 'DATA_DIR') ?? DEV_DATA_DIR;
   const smtp = smtpUrl(env, 'SMTP_URL');
+  const disabled = boolean(env, 'MAIL_DISABLED', false);
+  // Files on the server's disk are for a developer to click; in production mail must leave, or be off on purpose.
+  if (nodeEnv === 'production' && smtp === undefined && !disabled) {
+    throw new ConfigError('SMTP_URL', 'is required in production (smtp://user:password@host:587, or smtps://… for TLS); or set MAIL_DISABLED=true to run without mail');
+  }
   return Object.freeze({
     ...(smtp === undefined ? {} : { smtpUrl: smtp }),
     from: read(env, 'MAIL_FROM') ?? DEFAULT_MAIL_FROM,
-    disabled: boolean(env, 'MAIL_DISABLED', false),
+    disabled,
     outboxDir: join(dataDir, 'outbox'),
   });
 }
@@ -654,7 +659,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
       requireForAdmin: boolean(env, 'REQUIRE_MFA_FOR_ADMIN', false),
     }),
     recovery: readRecovery(env),
-    mail: readMail(env),
+    mail: readMail(env, nodeEnv),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
     playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),

@@ -48,6 +48,8 @@ function readyLine({ config, keys, devSecret, devMfaKey }: Startup, started: num
     devMfaKey: devMfaKey === 'none' ? undefined : `${devMfaKey} at ${DEV_MFA_KEY_PATH}`,
     // Said at start, not first at an enrollment: TOTP cannot be turned on without the key.
     mfa: config.mfa.encryptionKey ? undefined : 'unavailable: set MFA_ENCRYPTION_KEY',
+    // Where mail goes; the SMTP URL itself may hold a password.
+    mail: config.mail.disabled ? 'disabled' : config.mail.smtpUrl ? 'smtp' : `.eml files in ${config.mail.outboxDir}`,
     readyMs: Math.round(performance.now() - started),
   };
 }

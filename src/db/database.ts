@@ -16,6 +16,7 @@ import { SqliteDatabase } from './sqlite';
 import { createUserStore, type UserStore } from './users.store';
 import { createMfaStore, type MfaStore } from './mfa.store';
 import { createRecoveryStore, type RecoveryStore } from './recovery.store';
+import { createOutboxStore, type OutboxStore } from './outbox.store';
 
 export interface DatabaseHealth {
   ok: boolean;
@@ -32,6 +33,8 @@ export interface Database {
   readonly mfa: MfaStore;
   /** The links sent by email (password reset, email verification, email change). */
   readonly recovery: RecoveryStore;
+  /** The mail outbox: what the background sender (mail/) claims and marks. */
+  readonly outbox: OutboxStore;
   /** The SQL seam itself: for the command-line tools and the tests, never for services. */
   readonly sql: SqlDatabase;
   readonly orm: MikroORM;
@@ -98,6 +101,7 @@ export async function openDatabase(settings: DatabaseSettings, logger: Logger, o
       sessions: createSessionStore(sql, findWithUser),
       mfa: createMfaStore(sql),
       recovery: createRecoveryStore(sql),
+      outbox: createOutboxStore(sql),
       sql,
       orm,
       async health() {

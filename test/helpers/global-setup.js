@@ -3,7 +3,9 @@
 // every test server's database is copied from (test/helpers/database.ts), and that teardown drops.
 const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { resolve } = require('node:path');
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
 const { URL } = require('node:url');
 
 module.exports = async () => {
@@ -12,6 +14,8 @@ module.exports = async () => {
     cwd: root,
     stdio: 'inherit',
   });
+  // In-process test servers write development mail (.eml files, no SMTP_URL) here; teardown removes it.
+  process.env.TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'auth-test-data-'));
   const url = process.env.DATABASE_URL;
   if (!url) return;
   const { Client } = require('pg');

@@ -1,6 +1,7 @@
-// After every test: drop the PostgreSQL databases this run made (see global-setup.js), including any a
-// failed test left behind.
+// After every test: remove the run's data directory, and drop the PostgreSQL databases this run made (see
+// global-setup.js), including any a failed test left behind.
 module.exports = async () => {
+  if (process.env.TEST_DATA_DIR) require('node:fs').rmSync(process.env.TEST_DATA_DIR, { recursive: true, force: true });
   const url = process.env.DATABASE_URL;
   const run = process.env.TEST_DATABASE_RUN;
   if (!url || !run) return;

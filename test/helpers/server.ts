@@ -1,5 +1,7 @@
 // Boot the real app on port 0 with a fresh in-memory database, and talk to it over real HTTP.
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App } from '../../src/app';
@@ -63,6 +65,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     RATE_LIMIT_RECOVERY_IP: '100000/1m',
     LOGIN_MAX_FAILURES: '1000',
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    // Without SMTP_URL, mail is written as .eml files under DATA_DIR/outbox: the run's own directory (global-setup.js).
+    DATA_DIR: process.env.TEST_DATA_DIR ?? join(tmpdir(), 'auth-test-data'),
     ...overrides,
   };
 }

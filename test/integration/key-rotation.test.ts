@@ -226,7 +226,7 @@ describe('npm start (dist/main.js) with signing keys', () => {
 describe('npm start (dist/main.js) from a keys directory', () => {
   it('starts in production with no JWT_SECRET, logs the signing kid, makes no dev secret, and serves the JWKS', async () => {
     const kid = generate('ES256');
-    const server = await startServerProcess(scratch, database, { NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir });
+    const server = await startServerProcess(scratch, database, { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: dir });
     try {
       const ready = server.lines().find((line) => line.msg === 'ready')!;
       expect(ready).toMatchObject({ algorithm: 'ES256', kid });

@@ -132,14 +132,14 @@ describe('when it is off', () => {
   }
 
   it('is off in production: a browser gets a GraphQL error, not a page', async () => {
-    const res = await pageOf({ NODE_ENV: 'production' });
+    const res = await pageOf({ NODE_ENV: 'production', MAIL_DISABLED: 'true' });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(res.body.toString()).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('is on in production with PLAYGROUND=true', async () => {
-    const res = await pageOf({ NODE_ENV: 'production', PLAYGROUND: 'true' });
+    const res = await pageOf({ NODE_ENV: 'production', MAIL_DISABLED: 'true', PLAYGROUND: 'true' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
   });

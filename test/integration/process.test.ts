@@ -78,7 +78,7 @@ describe('npm start (dist/main.js)', () => {
     ['no secret', {}],
     ['a 31-byte secret', { JWT_SECRET: 'x'.repeat(31) }],
   ])('refuses to start in production with %s, naming JWT_SECRET', (_name, env) => {
-    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: childEnv(database, { NODE_ENV: 'production', ...env }), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env: childEnv(database, { NODE_ENV: 'production', MAIL_DISABLED: 'true', ...env }), encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('JWT_SECRET');
     expect(result.stderr).not.toContain('x'.repeat(31));
@@ -91,7 +91,7 @@ describe('npm start (dist/main.js)', () => {
   });
 
   it('shows no landing page in production', async () => {
-    const server = await startServer({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+    const server = await startServer({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: 'p'.repeat(40) });
     try {
       const res = await fetch(server.ready.url as string, { headers: { accept: 'text/html' } });
       expect(await res.text()).not.toContain('<html');

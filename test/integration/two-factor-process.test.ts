@@ -67,14 +67,14 @@ it('in production without MFA_ENCRYPTION_KEY, refuses to start while a user has 
   } finally {
     await stop(dev.child);
   }
-  const env = childEnv(database, { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+  const env = childEnv(database, { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: 'p'.repeat(40) });
   const result = spawnSync(process.execPath, [MAIN], { cwd: scratch, env, encoding: 'utf8', timeout: 30_000 });
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('MFA_ENCRYPTION_KEY: is required: 1 user(s) have TOTP on');
 });
 
 it('in production without MFA_ENCRYPTION_KEY and no user with TOTP, starts and says two-factor is unavailable', async () => {
-  const server = await startServerProcess(scratch, database, { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) });
+  const server = await startServerProcess(scratch, database, { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: 'p'.repeat(40) });
   try {
     expect(server.ready.mfa).toBe('unavailable: set MFA_ENCRYPTION_KEY');
     expect(server.ready.devMfaKey).toBeUndefined();

@@ -9,7 +9,7 @@ const SECRET_PASSWORD = 'hunter2 is my password';
 let production: TestServer;
 let development: TestServer;
 beforeAll(async () => {
-  production = await startAttackedServer({ NODE_ENV: 'production' });
+  production = await startAttackedServer({ NODE_ENV: 'production', MAIL_DISABLED: 'true' });
   development = await startAttackedServer({ NODE_ENV: 'development' });
 });
 afterAll(async () => {

@@ -91,7 +91,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses debug errors in production', () => {
-    expect(configError({ JWT_SECRET: SECRET, NODE_ENV: 'production', DEBUG_ERRORS: 'true' }).variable).toBe('DEBUG_ERRORS');
+    expect(configError({ JWT_SECRET: SECRET, NODE_ENV: 'production', MAIL_DISABLED: 'true', DEBUG_ERRORS: 'true' }).variable).toBe('DEBUG_ERRORS');
   });
 
   it('reads the limits', () => {
@@ -178,14 +178,14 @@ describe('loadConfig', () => {
 
   it('turns the playground off in production unless asked for', () => {
     expect(loadConfig({ JWT_SECRET: SECRET }).playground).toBe(true);
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).playground).toBe(false);
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', PLAYGROUND: 'true' }).playground).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', MAIL_DISABLED: 'true' }).playground).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', MAIL_DISABLED: 'true', PLAYGROUND: 'true' }).playground).toBe(true);
   });
 
   it('turns introspection off in production unless asked for', () => {
     expect(loadConfig({ JWT_SECRET: SECRET }).introspection).toBe(true);
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production' }).introspection).toBe(false);
-    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', MAIL_DISABLED: 'true' }).introspection).toBe(false);
+    expect(loadConfig({ JWT_SECRET: SECRET, NODE_ENV: 'production', MAIL_DISABLED: 'true', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
   });
 
   it('reads the session settings, with their defaults', () => {
@@ -292,7 +292,7 @@ describe('signing keys', () => {
   });
 
   it('needs no secret with a private key, even in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: './keys' });
+    const config = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_ALGORITHM: 'ES256', JWT_KEYS_DIR: './keys' });
     expect(config.jwt).toMatchObject({ algorithm: 'ES256', secret: undefined, keySource: { variable: 'JWT_KEYS_DIR', dir: './keys' } });
   });
 
