@@ -68,6 +68,8 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        history: 'readonly',
+        localStorage: 'readonly',
       },
     },
   },

@@ -1,8 +1,21 @@
 // A minimal SPA for cookie mode (AUTH_COOKIE_MODE=true). Plain browser JavaScript, no build step.
 // The API's address comes from ?api=…; its CORS_ORIGINS must list this page's origin.
+// The same page also serves the links the API emails (RESET_PASSWORD_URL, VERIFY_EMAIL_URL point here):
+// /reset-password?token=… and /verify-email?token=….
 'use strict';
 
-const API = new URLSearchParams(location.search).get('api') || 'http://localhost:4000/graphql';
+const params = new URLSearchParams(location.search);
+// A link from an email carries only its token, so this browser remembers the API named by ?api= last time
+// (an example's convenience: a real app has its API's address built in).
+if (params.get('api')) localStorage.setItem('api', params.get('api'));
+const API = params.get('api') || localStorage.getItem('api') || 'http://localhost:4000/graphql';
+
+// A link's token is read once and taken out of the address bar, so it stays out of the history.
+const linkToken = params.get('token');
+if (linkToken !== null) {
+  params.delete('token');
+  history.replaceState(null, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}`);
+}
 
 // The access token is kept in memory only: a reload forgets it, and refreshAccess() gets a new one
 // from the HttpOnly refresh cookie, which JavaScript can neither read nor steal.
@@ -22,7 +35,11 @@ async function graphql(query, variables = {}) {
   const body = await response.json();
   if (body.errors && body.errors.length > 0) {
     const { message, extensions = {} } = body.errors[0];
-    throw new Error(`${extensions.code}${extensions.reason ? ` / ${extensions.reason}` : ''}: ${message}`);
+    // What is wrong with each input field, e.g. a new password that is too short.
+    const fields = Object.entries(extensions.fields ?? {}).map(([name, problem]) => ` (${name}: ${problem})`).join('');
+    const error = new Error(`${extensions.code}${extensions.reason ? ` / ${extensions.reason}` : ''}: ${message}${fields}`);
+    error.reason = extensions.reason;
+    throw error;
   }
   return body.data;
 }
@@ -110,6 +127,53 @@ onSubmit('mfa-confirm', async ({ code }) => {
   show('recovery-codes', data.confirmTotpEnrollment.join(' '));
 });
 
+// ---- Account recovery: "forgot password", and the pages the emailed links open ----
+
+/** What a link's refusal means for the person who clicked it. */
+const LINK_PROBLEMS = {
+  LINK_INVALID: 'This link does not work (it was used already, or a newer one was sent): ask for a new one.',
+  LINK_EXPIRED: 'This link has expired: ask for a new one.',
+};
+
+function showLinkProblem(error) {
+  showError(error);
+  if (LINK_PROBLEMS[error.reason]) show('notice', LINK_PROBLEMS[error.reason]);
+}
+
+onSubmit('forgot', async ({ email }) => {
+  show('notice', '');
+  // The API answers true whether or not it knows the address, so the page cannot tell either.
+  await graphql('mutation($email: String!) { requestPasswordReset(email: $email) }', { email });
+  document.getElementById('forgot').reset();
+  show('error', '');
+  show('notice', 'If an account has that address, a link to reset its password is on its way to it.');
+});
+
+document.getElementById('reset-password').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const { newPassword } = Object.fromEntries(new FormData(event.target));
+  // After the start-up refresh has settled, so that its answer cannot log the new session out again.
+  resumed.then(() => resetPassword(newPassword)).catch(showLinkProblem);
+});
+
+async function resetPassword(newPassword) {
+  const mutation = `mutation($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) { ${PAIR} } }`;
+  const data = await graphql(mutation, { token: linkToken ?? '', newPassword });
+  // Logged in as after a login (a user with two-factor still owes the code); every other session has ended.
+  useTokens(data.resetPassword);
+  show('error', '');
+  show('notice', 'Your password has been changed, and every other session has been logged out.');
+  document.getElementById('reset-section').hidden = true;
+  history.replaceState(null, '', `/${location.search}`);
+}
+
+async function verifyEmail() {
+  // With a session, its access token goes along: after an email change, verifyEmail keeps this session.
+  const data = await graphql('mutation($token: String!) { verifyEmail(token: $token) { email emailVerified } }', { token: linkToken ?? '' });
+  show('notice', `Your email address ${data.verifyEmail.email} is verified.`);
+  history.replaceState(null, '', `/${location.search}`);
+}
+
 document.getElementById('me-button').addEventListener('click', () => {
   show('me', '');
   showMe().catch(showError);
@@ -124,10 +188,14 @@ document.getElementById('logout-button').addEventListener('click', async () => {
   forgetTokens();
 });
 
-// On load: a previous session's cookie, if any, logs us straight back in.
-refreshAccess()
+// On load: a previous session's cookie, if any, logs us straight back in. On a link's page having no
+// session is no error, and the link is what the page is for.
+const PAGE = { '/reset-password': 'reset', '/verify-email': 'verify' }[location.pathname] ?? 'home';
+const resumed = refreshAccess()
   .then(showMe)
   .catch((error) => {
     forgetTokens();
-    showError(error);
+    if (PAGE === 'home') showError(error);
   });
+if (PAGE === 'reset') document.getElementById('reset-section').hidden = false;
+if (PAGE === 'verify') resumed.then(verifyEmail).catch(showLinkProblem);

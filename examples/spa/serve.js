@@ -1,14 +1,19 @@
 // npm run example:spa [-- --port 5173 --api-port 4000]: the SPA example, ready to try in a browser.
 // Serves examples/spa on its own origin, starts the API (dist/main.js) in cookie mode with that origin
-// in CORS_ORIGINS, and prints the URL to open. Ctrl-C stops both.
+// in CORS_ORIGINS and its emailed links pointing at this page, and prints the URL to open. Ctrl-C stops both.
+// Without SMTP_URL the API writes each email as an .eml file under ./data/outbox and logs its path.
 'use strict';
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { createServer } = require('node:http');
 const { join, resolve } = require('node:path');
 
+const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
 const FILES = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/': PAGE,
+  // The pages the API's emailed links open (RESET_PASSWORD_URL, VERIFY_EMAIL_URL below).
+  '/reset-password': PAGE,
+  '/verify-email': PAGE,
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
 };
 const MAIN = resolve(__dirname, '../../dist/main.js');
@@ -38,7 +43,7 @@ function serveSpa(port) {
 }
 
 /** Start the API and resolve with its URL once it logs that it is ready. */
-function startApi(port, spaOrigins) {
+function startApi(port, spaOrigin) {
   const apiOrigin = `http://localhost:${port}`;
   const child = spawn(process.execPath, [MAIN], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -51,7 +56,10 @@ function startApi(port, spaOrigins) {
       // Plain http on this machine: a Secure cookie would never be sent back.
       AUTH_COOKIE_SECURE: 'false',
       // The SPA's origin, and the API's own for the playground (a refresh from the cookie checks Origin).
-      CORS_ORIGINS: [...spaOrigins, ...(port === 0 ? [] : [apiOrigin])].join(','),
+      CORS_ORIGINS: [spaOrigin, ...(port === 0 ? [] : [apiOrigin])].join(','),
+      // The links in password-reset and verification emails open this SPA, which calls the API.
+      RESET_PASSWORD_URL: `${spaOrigin}/reset-password?token={token}`,
+      VERIFY_EMAIL_URL: `${spaOrigin}/verify-email?token={token}`,
     },
   });
   // However this script ends, the API ends with it.
@@ -75,7 +83,7 @@ function startApi(port, spaOrigins) {
 async function main() {
   const spa = await serveSpa(option('--port', 5173));
   const spaPort = spa.address().port;
-  const api = await startApi(option('--api-port', 4000), [`http://localhost:${spaPort}`]);
+  const api = await startApi(option('--api-port', 4000), `http://localhost:${spaPort}`);
   process.stdout.write(`\nSPA example (cookie mode): open http://localhost:${spaPort}/?api=${api.url}\n`);
   process.stdout.write(`Playground: ${api.url}    Ctrl-C stops both.\n\n`);
   const stop = () => {

@@ -25,8 +25,12 @@ export function describeWithChromium(title: string, body: (executablePath: strin
 // ---- The SPA example (examples/spa), for the browser tests that drive it ----
 
 const SPA_DIR = resolve(__dirname, '../../examples/spa');
+const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
 const FILES: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/': PAGE,
+  // The pages the API's emailed links open, as examples/spa/serve.js serves them.
+  '/reset-password': PAGE,
+  '/verify-email': PAGE,
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
 };
 const WAIT = { timeout: 15_000 };

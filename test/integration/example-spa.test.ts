@@ -1,12 +1,14 @@
 // npm run example:spa: one command serves examples/spa on its own origin and starts the API in cookie
 // mode with that origin allowed, and prints the URL to open. (test/browser/spa.test.ts drives the page.)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { print } from 'graphql';
-import { SignupDocument, type SignupMutation } from '../../src/client/graphql';
+import { simpleParser } from 'mailparser';
+import { RequestPasswordResetDocument, SignupDocument, type SignupMutation } from '../../src/client/graphql';
 import { TEST_PASSWORD } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 const SERVE = resolve(__dirname, '../../examples/spa/serve.js');
 
@@ -64,6 +66,14 @@ it('serves the page and its script on that origin', async () => {
   expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
 });
 
+it("serves the same page where the API's emailed links point", async () => {
+  for (const path of ['/reset-password?token=abc', '/verify-email?token=abc']) {
+    const page = await fetch(new URL(path, spaUrl));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="app.js"></script>');
+  }
+});
+
 it('runs the API in cookie mode, allowing the SPA origin with credentials', async () => {
   const res = await fetch(apiUrl, {
     method: 'POST',
@@ -80,4 +90,24 @@ it('runs the API in cookie mode, allowing the SPA origin with credentials', asyn
   expect(res.headers.get('access-control-allow-credentials')).toBe('true');
   // Plain http on this machine: no Secure attribute, or the browser would never send it back.
   expect(res.headers.getSetCookie()[0]).toMatch(/^refresh_token=[\w-]+; Max-Age=\d+; Path=\/graphql; HttpOnly; SameSite=Strict$/);
+});
+
+/** The text part of the one development .eml file of `kind` the API wrote (no SMTP_URL: DATA_DIR/outbox, DATA_DIR = ./data). */
+async function writtenMail(kind: string): Promise<string> {
+  const outbox = join(scratch, 'data', 'outbox');
+  const named = () => (existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith(`-${kind}.eml`)) : []);
+  await waitFor(() => named().length > 0, `a ${kind} .eml file in ${outbox}`, { withinMs: 15_000, everyMs: 50 });
+  return (await simpleParser(readFileSync(join(outbox, named()[0])))).text ?? '';
+}
+
+it("points the API's emailed links at the SPA's pages", async () => {
+  // The signup of the test above was sent a verification link.
+  expect(await writtenMail('email_verification')).toContain(`\n${spaUrl.origin}/verify-email?token=`);
+  const res = await fetch(apiUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: print(RequestPasswordResetDocument), variables: { email: 'spa@example.com' } }),
+  });
+  expect(await res.json()).toEqual({ data: { requestPasswordReset: true } });
+  expect(await writtenMail('password_reset')).toContain(`\n${spaUrl.origin}/reset-password?token=`);
 });
