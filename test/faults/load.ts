@@ -122,6 +122,11 @@ export interface LoadResult {
   byOperation: Record<string, Record<string, number>>;
   /** Latency (ms) of the operations that started in [fromMs, toMs) after the start. */
   latency(fromMs?: number, toMs?: number): LatencySummary;
+  /**
+   * The median of the p99s of the windows in [fromMs, toMs): the tail of a typical window, which one stalled
+   * window (another process taking the machine for a second) does not decide.
+   */
+  typicalP99(fromMs: number, toMs: number): number;
   /** Operations per second of those that started in [fromMs, toMs). */
   rateBetween(fromMs: number, toMs: number): number;
 }
@@ -190,6 +195,13 @@ export function startLoad(options: LoadOptions): RunningLoad {
       latency(fromMs = 0, toMs = elapsedMs) {
         const sorted = Float64Array.from(inSpan(fromMs, toMs)).sort();
         return { count: sorted.length, p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
+      },
+      typicalP99(fromMs, toMs) {
+        const p99s = windows
+          .slice(Math.floor(fromMs / windowMs), Math.ceil(toMs / windowMs))
+          .filter((each) => each?.length)
+          .map((each) => percentile(Float64Array.from(each).sort(), 0.99));
+        return round(percentile(Float64Array.from(p99s).sort(), 0.5));
       },
       rateBetween(fromMs, toMs) {
         return round((inSpan(fromMs, toMs).length * 1000) / (toMs - fromMs));

@@ -18,7 +18,12 @@ import { LoadClient, reportFigures, rssOf, runLoad, type Answer, type Outcome } 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 /** Warm-up at the soak's rate before anything is measured: JIT, caches, the heap reaching its working size. */
 const WARMUP_SECONDS = Math.min(30, Math.max(5, Math.round(SOAK_SECONDS / 10)));
-/** Latency and memory are compared between the first and the last window: 20% of the run, at most a minute. */
+/**
+ * Latency and memory are compared between the first and the last window: 20% of the run, at most a minute.
+ * The p99 compared is that of a typical second of the window (the median of its per-second p99s): other
+ * processes on a shared machine can stall this one for a second, which would decide the p99 of the whole
+ * window; a server that slows down over time raises every second's. The whole window's p99 is printed beside it.
+ */
 const WINDOW_SECONDS = Math.min(60, SOAK_SECONDS * 0.2);
 const PEAK_SECONDS = 4;
 const LOOPS = 16;
@@ -142,7 +147,7 @@ describe('soak: the server process under a steady mixed load', () => {
   };
 
   it(
-    `runs ${SOAK_SECONDS} s at 80% of peak me throughput with no error, a steady p99, flat memory, and the database agreeing with the clients`,
+    `runs ${SOAK_SECONDS} s at 80% of peak me throughput with no error, a steady p99 (typical second), flat memory, and the database agreeing with the clients`,
     async () => {
       const pid = server.child.pid!;
       for (let i = 0; i < SEEDED_ACCOUNTS; i += 8) {
@@ -167,6 +172,8 @@ describe('soak: the server process under a steady mixed load', () => {
       const window = WINDOW_SECONDS * 1000;
       const first = result.latency(warm, warm + window);
       const last = result.latency(end - window, end);
+      const typicalFirst = result.typicalP99(warm, warm + window);
+      const typicalLast = result.typicalP99(end - window, end);
       const rssIn = (fromMs: number, toMs: number) => Math.max(...rss.filter(({ atMs }) => atMs >= fromMs && atMs < toMs).map(({ bytes }) => bytes));
       const rssFirst = rssIn(warm, warm + window);
       const rssLast = rssIn(end - window, end);
@@ -204,6 +211,8 @@ describe('soak: the server process under a steady mixed load', () => {
         latencyFirstMs: first,
         latencyLastMs: last,
         p99Ratio: Math.round((last.p99 / first.p99) * 100) / 100,
+        typicalSecondP99Ms: { first: typicalFirst, last: typicalLast },
+        typicalP99Ratio: Math.round((typicalLast / typicalFirst) * 100) / 100,
         rssFirstMiB: Math.round(rssFirst / 2 ** 20),
         rssLastMiB: Math.round(rssLast / 2 ** 20),
         rssGrowthPercent: Math.round(((rssLast - rssFirst) / rssFirst) * 1000) / 10,
@@ -213,7 +222,7 @@ describe('soak: the server process under a steady mixed load', () => {
 
       expect(fiveHundreds).toBe(0);
       expect(result.byCode).toEqual({ OK: result.operations });
-      expect(last.p99).toBeLessThanOrEqual(first.p99 * 1.5);
+      expect(typicalLast).toBeLessThanOrEqual(typicalFirst * 1.5);
       expect(rssLast).toBeLessThan(rssFirst * 1.1);
       expect({ users, liveSessions: sessionsLive }).toEqual({ users: accounts.length, liveSessions });
     },
