@@ -105,7 +105,7 @@ describeFullDisk('a full disk under the SQLite database', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (server && server.server.child.exitCode === null) await server.stop();
+    if (server && server.server.child.exitCode === null && server.server.child.signalCode === null) await server.stop();
     if (mounted) unmount(dir);
     rmSync(dir, { recursive: true, force: true });
   });
