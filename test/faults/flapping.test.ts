@@ -44,6 +44,11 @@ interface Account {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Stops the server unless it has already exited (stop() would wait for an exit that already happened). */
+async function stopServer(server: Instance | undefined): Promise<void> {
+  if (server && server.server.child.exitCode === null && server.server.child.signalCode === null) await server.stop();
+}
+
 async function openAccount(api: Instance, label: string): Promise<Account> {
   const email = `${label}-${randomBytes(4).toString('hex')}@example.com`;
   const res = await api.execute(SignupDocument, { input: { name: label, email, password: TEST_PASSWORD } });
@@ -117,7 +122,7 @@ describe('Redis stopped and started three times under load', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await server?.stop();
+    await stopServer(server);
     if (redis) await stopRedis(redis);
     await database?.drop();
   });
@@ -202,7 +207,7 @@ if (!onPostgres) {
     }, 120_000);
 
     afterAll(async () => {
-      await server?.stop();
+      await stopServer(server);
       cluster?.destroy();
     });
 

@@ -1,5 +1,5 @@
 // A full disk under the SQLite database (issue 17, item 3): the server process's database on a small tmpfs that
-// the test fills. Writes (signup, login, refresh) answer SERVICE_UNAVAILABLE with 503 and one warning line that
+// the test fills. Writes (signup, login, refresh, logout) answer SERVICE_UNAVAILABLE with 503 and one warning line that
 // names the driver code, with nothing internal in the answer; reads (`me` for open sessions) keep working; once
 // the filler is deleted the same process serves writes again, nothing acknowledged is lost, and
 // PRAGMA integrity_check answers ok. Mounting needs root: where it is refused the test is skipped, loudly (the
@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoginDocument, MeDocument, RefreshTokenDocument, SignupDocument } from '../../src/client/graphql';
+import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, SignupDocument } from '../../src/client/graphql';
 import { onPostgres } from '../helpers/database';
 import { recordFigures } from '../helpers/fault-figures';
 import { groupEnv, startInstance, type Instance } from '../helpers/instances';
-import { TEST_PASSWORD, type GraphQLResponse } from '../helpers/server';
+import { errorOf, TEST_PASSWORD, type GraphQLResponse } from '../helpers/server';
 import { poll } from '../helpers/wait';
 
 /** Big enough for the migrated database and its WAL, small enough to fill in a moment. */
@@ -105,7 +105,7 @@ describeFullDisk('a full disk under the SQLite database', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (server && server.server.child.exitCode === null) await server.stop();
+    if (server && server.server.child.exitCode === null && server.server.child.signalCode === null) await server.stop();
     if (mounted) unmount(dir);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -157,6 +157,7 @@ describeFullDisk('a full disk under the SQLite database', () => {
       ['signup', () => signup('full')],
       ['login', () => api.execute(LoginDocument, { input: { email: accounts[0].email, password: TEST_PASSWORD } })],
       ['refresh', () => api.execute(RefreshTokenDocument, { token: accounts[1].refreshToken })],
+      ['logout', () => api.execute(LogoutDocument, {}, { token: accounts[2].accessToken })],
     ];
     for (let round = 0; round < 3; round += 1) {
       for (const [what, write] of writes) {
@@ -198,6 +199,10 @@ describeFullDisk('a full disk under the SQLite database', () => {
     const refresh = await api.execute(RefreshTokenDocument, { token: accounts[1].refreshToken });
     expect({ status: refresh.status, errors: refresh.body.errors }).toEqual({ status: 200, errors: undefined });
     expect((await api.execute(MeDocument, {}, { token: refresh.body.data!.refreshToken.accessToken })).body.data?.me.email).toBe(accounts[1].email);
+    // The logout refused on the full disk did not happen: the session is still open, and now it ends.
+    expect((await api.execute(MeDocument, {}, { token: accounts[2].accessToken })).body.data?.me.email).toBe(accounts[2].email);
+    expect((await api.execute(LogoutDocument, {}, { token: accounts[2].accessToken })).status).toBe(200);
+    expect(errorOf(await api.execute(MeDocument, {}, { token: accounts[2].accessToken }))).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
 
     expect(await api.stop()).toBe(0);
     const db = new Database(join(dir, 'app.db'), { readonly: true });
