@@ -79,7 +79,8 @@ export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningS
       // Not left running: an orphaned server (a cluster's primary holds its workers) keeps jest from exiting.
       child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${output}`));
-    }, 15_000);
+      // Generous: a cluster of three processes took over 15 s to be ready on a 2-core machine under load.
+    }, 30_000);
     let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
