@@ -142,7 +142,8 @@ async function primary(startup: Startup, logger: Logger, started: number): Promi
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker.id);
     if (stopping) {
-      if (code !== 0) unclean.push({ pid: worker.process.pid, code, signal });
+      // Ended by our SIGTERM itself: it was still starting, with no handler yet and nothing in hand.
+      if (code !== 0 && signal !== 'SIGTERM') unclean.push({ pid: worker.process.pid, code, signal });
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         const ms = Math.round(performance.now() - stoppingSince);
         if (unclean.length > 0) {

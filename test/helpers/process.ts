@@ -75,7 +75,12 @@ export function startMain(cwd: string, env: NodeJS.ProcessEnv): Promise<RunningS
       waiting.add(check);
     });
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      // Not left running: an orphaned server (a cluster's primary holds its workers) keeps jest from exiting.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+      // Generous: a cluster of three processes took over 15 s to be ready on a 2-core machine under load.
+    }, 30_000);
     let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
