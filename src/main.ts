@@ -63,14 +63,6 @@ async function serve(startup: Startup, logger: Logger, started: number): Promise
   // A cluster worker neither migrates nor locks: its primary did both before forking it.
   const app = await createApp(config, { logger, keys, ...(cluster.isWorker ? { migrate: false, lockDatabase: false } : {}) });
   const url = await app.listen(config.port, config.host);
-  if (cluster.isWorker) {
-    logger.debug({ worker: cluster.worker?.id, pid: process.pid }, 'worker ready');
-    process.send?.({ type: 'ready', url } satisfies WorkerReady);
-  } else {
-    logger.info(readyLine(startup, started, url), 'ready');
-    warnOnMigrationWindow(startup, logger);
-  }
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -97,8 +89,18 @@ async function serve(startup: Startup, logger: Logger, started: number): Promise
       },
     );
   };
+  // The handlers are in place before anyone is told the server is ready: a SIGTERM sent on reading the
+  // ready line drains like any other, rather than meeting Node's default handler.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  if (cluster.isWorker) {
+    logger.debug({ worker: cluster.worker?.id, pid: process.pid }, 'worker ready');
+    process.send?.({ type: 'ready', url } satisfies WorkerReady);
+  } else {
+    logger.info(readyLine(startup, started, url), 'ready');
+    warnOnMigrationWindow(startup, logger);
+  }
 }
 
 function warnOnMigrationWindow({ config, keys }: Startup, logger: Logger): void {
