@@ -26,7 +26,8 @@ import { toDateOrNull } from '../../src/db/sql';
 import { createTestDatabase, onPostgres, openUsedTestDatabase, type TestDatabase } from '../helpers/database';
 import { childEnv, startMain, stop, type RunningServer } from '../helpers/process';
 import { TEST_PASSWORD } from '../helpers/server';
-import { LoadClient, NO_ANSWER, reportFigures, startLoad, type Outcome } from './load';
+import { LoadClient, NO_ANSWER, startLoad, type Outcome } from './load';
+import { recordFigures } from '../helpers/fault-figures';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const LOOPS = 8;
@@ -256,7 +257,7 @@ describe('crash mid-write: SIGKILL during a signup, refresh and logout storm, th
     expect(await stop(server.child)).toBe(0);
     last = await check(KILLS + 1);
 
-    reportFigures('crash', {
+    recordFigures('crash', {
       kills: KILLS,
       seconds: Math.round((performance.now() - started) / 1000),
       operations,

@@ -2,9 +2,8 @@
 // N concurrent loops, each running operations the test chooses, paced to a total rate or as fast as they
 // can; every operation's latency is kept in windows of time (p50/p99 of any span of the run), and every
 // answer is counted by HTTP status and by the GraphQL extensions.code it carried.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
@@ -239,17 +238,3 @@ export function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
-/**
- * A test's figures for the Reliability table: one marked line in the output, and
- * $FAULT_FIGURES_DIR/<name>.json when that is set.
- */
-export function reportFigures(name: string, figures: Record<string, unknown>): void {
-  const line = JSON.stringify({ database: process.env.DATABASE_URL ? 'postgresql' : 'sqlite', ...figures });
-  // eslint-disable-next-line no-console
-  console.log(`FIGURES ${name} ${line}`);
-  const dir = process.env.FAULT_FIGURES_DIR;
-  if (dir) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${name}${process.env.DATABASE_URL ? '-postgresql' : '-sqlite'}.json`), `${line}\n`);
-  }
-}

@@ -13,7 +13,8 @@ import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, Signup
 import { createTestDatabase, openUsedTestDatabase, type TestDatabase } from '../helpers/database';
 import { startServerProcess, stop, type RunningServer } from '../helpers/process';
 import { TEST_PASSWORD } from '../helpers/server';
-import { LoadClient, reportFigures, rssOf, runLoad, type Answer, type Outcome } from './load';
+import { LoadClient, rssOf, runLoad, type Answer, type Outcome } from './load';
+import { recordFigures } from '../helpers/fault-figures';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 /** Warm-up at the soak's rate before anything is measured: JIT, caches, the heap reaching its working size. */
@@ -197,7 +198,7 @@ describe('soak: the server process under a steady mixed load', () => {
         await db.close();
       }
 
-      reportFigures('soak', {
+      recordFigures('soak', {
         soakSeconds: SOAK_SECONDS,
         warmupSeconds: WARMUP_SECONDS,
         windowSeconds: WINDOW_SECONDS,
