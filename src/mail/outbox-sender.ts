@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { MailSettings } from '../config';
+import { DatabaseUnavailableError } from '../db/errors';
 import type { OutboxStore, QueuedMail } from '../db/outbox.store';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
@@ -66,7 +67,7 @@ export class OutboxSender implements MailSender {
       const released = await this.options.store.release(this.senderId);
       if (released > 0) this.options.logger.info({ released }, 'mail: claims released for another sender');
     } catch (error) {
-      this.options.logger.warn({ err: error }, 'mail: claims could not be released; their lease will expire');
+      this.options.logger.warn({ ...storeFailure(error) }, 'mail: claims could not be released; their lease will expire');
     }
     this.options.transport.close();
   }
@@ -92,7 +93,7 @@ export class OutboxSender implements MailSender {
       try {
         mail = await this.options.store.claim(this.senderId, this.now(), this.leaseMs);
       } catch (error) {
-        this.options.logger.warn({ err: error }, 'mail: the outbox could not be read; trying again shortly');
+        this.options.logger.warn({ ...storeFailure(error) }, 'mail: the outbox could not be read; trying again shortly');
         return;
       }
       if (!mail) return;
@@ -113,8 +114,10 @@ export class OutboxSender implements MailSender {
     try {
       await store.markSent(mail.id, this.now());
     } catch (error) {
-      // Sent but not marked: when the lease ends it is sent again. Twice is better than never.
-      logger.error({ ...fields, err: error }, 'mail: sent, but could not be marked sent; it may be sent again');
+      // Sent but not marked: when the lease ends it is sent again. Twice is better than never. The database
+      // being away (down, disk full) is the operator's known condition, logged as the 503s are; anything else is an error.
+      if (error instanceof DatabaseUnavailableError) logger.warn({ ...fields, ...storeFailure(error) }, 'mail: sent, but could not be marked sent; it may be sent again');
+      else logger.error({ ...fields, err: error }, 'mail: sent, but could not be marked sent; it may be sent again');
       return;
     }
     if (path) logger.info({ ...fields, path }, 'mail: written to a file (no SMTP_URL); open it to follow its link');
@@ -133,7 +136,7 @@ export class OutboxSender implements MailSender {
         logger.warn({ ...fields, retryInMs: next.retryAt.getTime() - now.getTime() }, 'mail: not sent; will try again');
       }
     } catch (storeError) {
-      logger.warn({ ...fields, err: storeError }, 'mail: not sent, and the failure could not be recorded; the lease will expire');
+      logger.warn({ ...fields, ...storeFailure(storeError) }, 'mail: not sent, and the failure could not be recorded; the lease will expire');
     }
   }
 
@@ -147,4 +150,9 @@ export function createOutboxSender(settings: MailSettings, store: OutboxStore, c
   if (settings.disabled) return undefined;
   const transport = settings.smtpUrl ? smtpTransport(settings.smtpUrl) : fileTransport(settings.outboxDir);
   return new OutboxSender({ store, transport, from: settings.from, clock, logger });
+}
+
+/** A store failure for the log: the database's code when it is just away (no stack to fill the log), else the error. */
+function storeFailure(error: unknown): { dbCode: string } | { err: unknown } {
+  return error instanceof DatabaseUnavailableError ? { dbCode: error.code } : { err: error };
 }

@@ -82,6 +82,8 @@ describe('crash mid-write: SIGKILL during a signup, refresh and logout storm, th
     database = await createTestDatabase();
     env = childEnv(database, {
       NODE_ENV: 'production',
+      // Mail's own kills are proven in outbox-process.test.ts; this storm is about users and sessions.
+      MAIL_DISABLED: 'true',
       JWT_SECRET: randomBytes(48).toString('base64url'),
       LOG_LEVEL: 'info',
       REDIS_URL: '',

@@ -15,6 +15,8 @@ import { startServerProcess, stop, type RunningServer } from '../helpers/process
 import { TEST_PASSWORD } from '../helpers/server';
 import { LoadClient, rssOf, runLoad, type Answer, type Outcome } from './load';
 import { recordFigures } from '../helpers/fault-figures';
+import { startSmtpServer, type TestSmtp } from '../helpers/smtp';
+import { waitFor } from '../helpers/wait';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 /** Warm-up at the soak's rate before anything is measured: JIT, caches, the heap reaching its working size. */
@@ -59,11 +61,15 @@ describe('soak: the server process under a steady mixed load', () => {
   /** Sessions the clients hold and have not logged out: idle or in use. */
   let liveSessions = 0;
   let signups = 0;
+  let smtp: TestSmtp | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    // A real SMTP server: every signup's verification email goes through the outbox under the same load.
+    smtp = await startSmtpServer();
     server = await startServerProcess(mkdtempSync(join(tmpdir(), 'soak-')), database, {
       NODE_ENV: 'production',
+      SMTP_URL: smtp.url,
       JWT_SECRET: randomBytes(48).toString('base64url'),
       LOG_LEVEL: 'info',
       REDIS_URL: '',
@@ -78,6 +84,7 @@ describe('soak: the server process under a steady mixed load', () => {
     client?.close();
     if (server && server.child.exitCode === null) await stop(server.child);
     await database?.drop();
+    await smtp?.stop();
   });
 
   const take = (): HeldSession => {
@@ -181,6 +188,8 @@ describe('soak: the server process under a steady mixed load', () => {
       const errors = result.operations - (result.byCode.OK ?? 0);
       const fiveHundreds = Object.entries(result.byStatus).reduce((sum, [status, count]) => sum + (Number(status) >= 500 ? count : 0), 0);
 
+      // The outbox kept up: every signup's verification email arrives (within a bound, not at once).
+      const mailWaitMs = await waitFor(() => smtp!.messages.length >= accounts.length, "every signup's verification email", { withinMs: 60_000 });
       expect(await stop(server.child)).toBe(0);
       const db = await openUsedTestDatabase(database);
       let users: number;
@@ -219,6 +228,7 @@ describe('soak: the server process under a steady mixed load', () => {
         rssGrowthPercent: Math.round(((rssLast - rssFirst) / rssFirst) * 1000) / 10,
         users: { client: accounts.length, database: users },
         liveSessions: { client: liveSessions, database: sessionsLive },
+        verificationEmails: { signups: accounts.length, delivered: smtp!.messages.length, lastArrivedAfterLoadMs: mailWaitMs },
       });
 
       expect(fiveHundreds).toBe(0);
