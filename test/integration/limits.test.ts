@@ -210,7 +210,7 @@ describe('audit log', () => {
       await login(server, email, 'a wrong secret pw');
       await login(server, email, 'a wrong secret pw');
       const events = logs.lines.filter((line) => line.event).map((line) => line.event);
-      expect(events).toEqual(['signup', 'login.success', 'login.failure', 'rate_limited']);
+      expect(events).toEqual(['signup', 'email.verification_requested', 'login.success', 'login.failure', 'rate_limited']);
       expect(logs.lines.find((line) => line.event === 'login.success')).toMatchObject({ requestId: 'req-ok', ip: '127.0.0.1' });
       const all = JSON.stringify(logs.lines);
       for (const secret of ['signup secret pw', 'a wrong secret pw', token, ok.body.data!.login.accessToken, '$2']) {

@@ -13,6 +13,7 @@ import {
   VerifyEmailDocument,
   VerifyMfaDocument,
 } from '../../src/client/graphql';
+import { queriesDuring } from '../helpers/database';
 import { nextMail, nextToken, SUBJECTS, tokenIn } from '../helpers/recovery';
 import { errorOf, expectUnauthenticated, logIn, signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp';
@@ -70,6 +71,18 @@ describe('signup → email → verify', () => {
     const verified = await verify(tokenIn(smtp, mail));
     expect(verified.body.data?.verifyEmail).toMatchObject({ id: user.id, email: user.email, emailVerified: true });
     expect((await me(user.token)).body.data?.me.emailVerified).toBe(true);
+  });
+
+  it("signup's link and the message carrying it commit together, in a transaction after the signup's own", async () => {
+    const queries = await queriesDuring(server, () => signUp(server));
+    const signupCommit = queries.findIndex((query, i) => query === 'commit' && queries[i - 1].startsWith('insert into refresh_tokens'));
+    const link = queries.findIndex((query) => query.startsWith('insert into recovery_tokens'));
+    const message = queries.findIndex((query) => query.startsWith('insert into mail_outbox'));
+    expect(signupCommit).toBeGreaterThan(0);
+    expect(link).toBeGreaterThan(signupCommit);
+    expect(message).toBeGreaterThan(link);
+    expect(queries.slice(link, message)).not.toContain('commit');
+    expect(queries.indexOf('commit', message)).toBeGreaterThan(message);
   });
 
   it('requestEmailVerification sends a fresh link, and the earlier one stops working', async () => {

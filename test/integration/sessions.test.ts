@@ -493,7 +493,7 @@ describe('audit log', () => {
       await logged.execute(LogoutDocument, {}, { token: fresh.accessToken });
 
       const events = logs.lines.filter((line) => line.event).map((line) => line.event);
-      expect(events).toEqual(['signup', 'refresh', 'refresh.reused', 'login.success', 'password.changed', 'logout']);
+      expect(events).toEqual(['signup', 'email.verification_requested', 'refresh', 'refresh.reused', 'login.success', 'password.changed', 'logout']);
       expect(logs.lines.find((line) => line.event === 'refresh.reused')).toMatchObject({ level: 40, userId: user.id, sessionId: decodePayload(user.token).sid });
       const all = JSON.stringify(logs.lines);
       for (const secret of [

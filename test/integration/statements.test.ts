@@ -17,7 +17,9 @@ const runBy = async (target: TestServer, action: () => Promise<unknown>) =>
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // Mail off: no background sender polling the outbox between these statements, and no verification email after
+  // signup (its link and message commit in a transaction of their own, after the signup's: test/integration/recovery.test.ts).
+  server = await startTestServer({ MAIL_DISABLED: 'true' });
 });
 afterAll(() => server.close());
 
