@@ -102,7 +102,7 @@ export class OutboxSender implements MailSender {
 
   private async deliver(mail: QueuedMail): Promise<void> {
     const { logger, transport, store, from } = this.options;
-    const fields = { mailId: mail.id, kind: mail.kind, attempts: mail.attempts };
+    const fields = { mailId: mail.id, kind: mail.kind, attempts: mail.attempts, sender: this.senderId };
     let path: string | undefined;
     try {
       path = await transport.send({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html }, `${mail.createdAt.getTime()}-${mail.id}-${mail.kind}`);
@@ -123,7 +123,7 @@ export class OutboxSender implements MailSender {
 
   private async failed(mail: QueuedMail, error: string): Promise<void> {
     const { logger, store } = this.options;
-    const fields = { mailId: mail.id, kind: mail.kind, attempts: mail.attempts, error };
+    const fields = { mailId: mail.id, kind: mail.kind, attempts: mail.attempts, sender: this.senderId, error };
     const now = this.now();
     const next = afterFailure(mail.attempts, mail.createdAt, now);
     try {

@@ -25,6 +25,8 @@ export interface TestSmtp {
 export interface SmtpOptions {
   /** Listen on this port (to come back where a stopped one was); default: any free port. */
   port?: number;
+  /** Accept each message only after this many ms: a slow mail server, so that concurrent senders overlap. */
+  delayMs?: number;
 }
 
 const DEFAULT_WITHIN_MS = 15_000;
@@ -43,7 +45,8 @@ export async function startSmtpServer(options: SmtpOptions = {}): Promise<TestSm
     closeTimeout: 1000,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((parsed) => {
+        .then(async (parsed) => {
+          if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
           messages.push(parsed);
           for (const notify of waiting) notify();
           callback();

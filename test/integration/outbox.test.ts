@@ -16,7 +16,7 @@ import { LogCapture, startTestServer, type TestServer } from '../helpers/server'
 import { freePort } from '../helpers/services';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp';
 import { TestClock } from '../helpers/clock';
-import { createTestDatabase } from '../helpers/database';
+import { createTestDatabase, openTestDatabase } from '../helpers/database';
 import { poll } from '../helpers/wait';
 
 let counter = 0;
@@ -65,6 +65,30 @@ async function rowOf(server: TestServer, id: number): Promise<OutboxRow> {
 
 const ms = (value: unknown): number => (value === null ? NaN : new Date(typeof value === 'string' ? value : Number(value)).getTime());
 const toMe = (mail: OutgoingMail) => (m: { to?: unknown }) => JSON.stringify(m.to).includes(mail.to);
+
+describe('claims', () => {
+  it('of concurrent claimers, exactly one gets each due message', async () => {
+    // A database with no sender of its own: only the claims below take messages.
+    const { db, close } = await openTestDatabase();
+    try {
+      const now = new Date();
+      const mails = Array.from({ length: 20 }, () => message());
+      await db.sql.transaction(async (tx) => {
+        for (const each of mails) await enqueueMail(tx, each, now);
+      });
+      const claimed: number[] = [];
+      for (let round = 0; round < 20; round += 1) {
+        const got = (await Promise.all(Array.from({ length: 20 }, (_, i) => db.outbox.claim(`claimer-${i}`, now, LEASE_MS)))).filter((each) => each !== undefined);
+        if (got.length === 0) break;
+        claimed.push(...got.map((each) => each.id));
+      }
+      expect(claimed.length).toBe(mails.length);
+      expect(new Set(claimed).size).toBe(mails.length);
+    } finally {
+      await close();
+    }
+  });
+});
 
 describe('with SMTP up', () => {
   let smtp: TestSmtp;
