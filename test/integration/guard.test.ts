@@ -54,6 +54,7 @@ function callOf(operation: string, field: GraphQLField<unknown, unknown>) {
 describe('the schema', () => {
   it('has root fields to check', () => {
     expect(rootFields.map(({ field }) => field.name).sort()).toEqual([
+      'changeEmail',
       'changePassword',
       'confirmTotpEnrollment',
       'deleteUser',
@@ -63,12 +64,16 @@ describe('the schema', () => {
       'me',
       'refreshToken',
       'regenerateRecoveryCodes',
+      'requestEmailVerification',
+      'requestPasswordReset',
+      'resetPassword',
       'revokeSession',
       'sessions',
       'setUserRole',
       'signup',
       'startTotpEnrollment',
       'users',
+      'verifyEmail',
       'verifyMfa',
     ]);
   });
@@ -77,11 +82,14 @@ describe('the schema', () => {
     expect([hasDirective(field, PUBLIC_DIRECTIVE), hasDirective(field, AUTHORIZED_DIRECTIVE)].filter(Boolean)).toHaveLength(1);
   });
 
-  it('keeps the public surface to signup, login and refreshToken', () => {
+  it('keeps the public surface to signup, login, refreshToken and the three that take a link or an address', () => {
     expect(rootFields.filter(({ field }) => hasDirective(field, PUBLIC_DIRECTIVE)).map(({ field }) => field.name).sort()).toEqual([
       'login',
       'refreshToken',
+      'requestPasswordReset',
+      'resetPassword',
       'signup',
+      'verifyEmail',
     ]);
   });
 });

@@ -21,7 +21,8 @@ const GRACE = 10;
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ REFRESH_REUSE_GRACE: String(GRACE) });
+  // Mail off: the outbox sender's writes (signup's verification email) would move the kept answers' counters.
+  server = await startTestServer({ REFRESH_REUSE_GRACE: String(GRACE), MAIL_DISABLED: 'true' });
 });
 afterAll(() => server.close());
 
