@@ -1,7 +1,7 @@
 // The mail_outbox table: the queue of messages to send. A service writes a message with enqueueMail inside
 // the same transaction as the token it carries, so both commit or neither does; the background sender
 // (mail/) claims, sends and marks them. Addresses and bodies are never logged, and last_error never holds them.
-import { toDate, type SqlDatabase, type SqlRunner } from './sql';
+import { toDate, type Dialect, type SqlDatabase, type SqlRunner } from './sql';
 
 export const MAIL_KINDS = ['password_reset', 'email_verification', 'email_change', 'email_change_notice'] as const;
 export type MailKind = (typeof MAIL_KINDS)[number];
@@ -56,12 +56,13 @@ const DUE = 'sent_at is null and failed_at is null and next_attempt_at <= ? and 
 const COLUMNS = 'id, kind, recipient, subject, text_body, html_body, attempts, created_at';
 // Served by the partial index mail_outbox_due_index.
 const NEXT_DUE_SQL = `select id from mail_outbox where ${DUE} order by next_attempt_at, id limit 1`;
-const TAKE_SQL = `update mail_outbox set claimed_by = ?, claimed_until = ?, attempts = attempts + 1 where id = ? and ${DUE}`;
-const READ_SQL = `select ${COLUMNS} from mail_outbox where id = ?`;
-// PostgreSQL: one statement; concurrent claimers skip the rows another has locked instead of waiting for it.
-export const CLAIM_POSTGRES_SQL = `update mail_outbox set claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-  where id = (select id from mail_outbox where ${DUE} order by next_attempt_at, id limit 1 for update skip locked)
+// One statement, atomic on both databases: the outer condition re-checks the row the inner query chose, so
+// of concurrent claimers one changes it. PostgreSQL's claimers also skip the rows another has locked,
+// instead of queueing behind it.
+const claimSql = (lock: string) => `update mail_outbox set claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+  where id = (select id from mail_outbox where ${DUE} order by next_attempt_at, id limit 1${lock}) and ${DUE}
   returning ${COLUMNS}`;
+const CLAIM_SQL: Record<Dialect, string> = { sqlite: claimSql(''), postgresql: claimSql(' for update skip locked') };
 const MARK_SENT_SQL = `update mail_outbox set sent_at = ?, claimed_by = null, claimed_until = null, last_error = null, text_body = '', html_body = ''
   where id = ? and sent_at is null`;
 const RESCHEDULE_SQL = `update mail_outbox set next_attempt_at = ?, last_error = ?, claimed_by = null, claimed_until = null
@@ -69,6 +70,12 @@ const RESCHEDULE_SQL = `update mail_outbox set next_attempt_at = ?, last_error =
 const GIVE_UP_SQL = `update mail_outbox set failed_at = ?, last_error = ?, claimed_by = null, claimed_until = null, text_body = '', html_body = ''
   where id = ? and claimed_by = ? and sent_at is null and failed_at is null`;
 const RELEASE_SQL = 'update mail_outbox set claimed_by = null, claimed_until = null where claimed_by = ? and sent_at is null and failed_at is null';
+
+/**
+ * Every statement the background sender runs, each a single statement (no transaction): the tests that pin
+ * the statements of a request leave these out, since the sender runs them whenever it polls.
+ */
+export const SENDER_STATEMENTS: readonly string[] = [NEXT_DUE_SQL, ...Object.values(CLAIM_SQL), MARK_SENT_SQL, RESCHEDULE_SQL, GIVE_UP_SQL, RELEASE_SQL];
 
 interface QueuedRow {
   id: unknown;
@@ -95,18 +102,10 @@ const queuedFromRow = (row: QueuedRow): QueuedMail => ({
 export function createOutboxStore(db: SqlDatabase): OutboxStore {
   return {
     async claim(sender, now, leaseMs) {
-      const until = new Date(now.getTime() + leaseMs);
-      if (db.dialect === 'postgresql') {
-        const row = await db.one<QueuedRow>(CLAIM_POSTGRES_SQL, [sender, until, now, now]);
-        return row && queuedFromRow(row);
-      }
-      // SQLite: the transaction holds the write lock from BEGIN, so the row read stays due until the update.
-      return db.transaction(async (tx) => {
-        const due = await tx.one<{ id: unknown }>(NEXT_DUE_SQL, [now, now]);
-        if (!due || (await tx.run(TAKE_SQL, [sender, until, due.id, now, now])) === 0) return undefined;
-        const row = await tx.one<QueuedRow>(READ_SQL, [due.id]);
-        return row && queuedFromRow(row);
-      });
+      // A plain read first, so that an idle poll writes nothing (on SQLite, takes no write lock).
+      if (!(await db.one(NEXT_DUE_SQL, [now, now]))) return undefined;
+      const row = await db.one<QueuedRow>(CLAIM_SQL[db.dialect], [sender, new Date(now.getTime() + leaseMs), now, now, now, now]);
+      return row && queuedFromRow(row);
     },
 
     async markSent(id, now) {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { readDatabase } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
+import { SENDER_STATEMENTS } from '../../src/db/outbox.store';
 import type { SqlDatabase } from '../../src/db/sql';
 import { createLogger } from '../../src/shared/logger';
 
@@ -95,10 +96,12 @@ export async function countUsers(server: WithDatabase, email?: string): Promise<
   return Number(row?.count ?? 0);
 }
 
-/** The SQL statements the server ran while `action` ran, in order. */
+/** The SQL statements the server ran while `action` ran, in order; not the mail sender's, which runs on its own time. */
 export async function queriesDuring(server: WithDatabase, action: () => Promise<unknown>): Promise<string[]> {
   const queries: string[] = [];
-  const stop = server.app.db.sql.observe((sql) => queries.push(sql));
+  const stop = server.app.db.sql.observe((sql) => {
+    if (!SENDER_STATEMENTS.includes(sql)) queries.push(sql);
+  });
   try {
     await action();
   } finally {

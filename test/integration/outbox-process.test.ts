@@ -120,7 +120,7 @@ describe('a server SIGKILLed after the commit, before the send', () => {
     await waitFor(async () => (await unsent(db!)) === 0, 'the message to be marked sent', { withinMs: 30_000, everyMs: 50 });
     expect(recipientsOf(smtp.messages)).toEqual([message.to]);
     expect(second.output()).not.toContain(message.to);
-  });
+  }, 180_000);
 });
 
 const COUNT = 20;
@@ -162,7 +162,7 @@ describe('several senders on one database', () => {
         } finally {
           await Promise.all(instances.map((instance) => instance.stop()));
         }
-      });
+      }, 180_000);
     });
   } else {
     it(`two cluster workers on one SQLite file deliver ${COUNT} messages, each exactly once`, async () => {
@@ -181,6 +181,6 @@ describe('several senders on one database', () => {
       } finally {
         await stop(server.child);
       }
-    });
+    }, 180_000);
   }
 });

@@ -204,7 +204,7 @@ describe('with SMTP down', () => {
     const written = JSON.stringify(logs.lines);
     expect(written).not.toContain(mail.to);
     expect(written).not.toContain('token=');
-  });
+  }, 120_000);
 });
 
 describe('on close', () => {
@@ -240,7 +240,7 @@ describe('on close', () => {
     } finally {
       await database.drop();
     }
-  });
+  }, 120_000);
 });
 
 describe('in development without SMTP_URL', () => {
