@@ -172,6 +172,8 @@ async function verifyEmail() {
   const data = await graphql('mutation($token: String!) { verifyEmail(token: $token) { email emailVerified } }', { token: linkToken ?? '' });
   show('notice', `Your email address ${data.verifyEmail.email} is verified.`);
   history.replaceState(null, '', `/${location.search}`);
+  // A confirmed email change: the session kept shows its new address.
+  if (accessToken) await showMe();
 }
 
 document.getElementById('me-button').addEventListener('click', () => {
