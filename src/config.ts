@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { LinkPath } from './shared/link-paths';
 import type { LogLevel } from './shared/logger';
 import { DEV_DATA_DIR } from './shared/private-files';
 
@@ -549,8 +550,8 @@ function readRecovery(env: Env): Config['recovery'] {
   httpUrl('APP_URL', appUrl);
   const base = appUrl.replace(/\/+$/, '');
   return Object.freeze({
-    resetPasswordUrl: linkTemplate(env, 'RESET_PASSWORD_URL', base, '/reset-password'),
-    verifyEmailUrl: linkTemplate(env, 'VERIFY_EMAIL_URL', base, '/verify-email'),
+    resetPasswordUrl: linkTemplate(env, 'RESET_PASSWORD_URL', base, LinkPath.RESET_PASSWORD),
+    verifyEmailUrl: linkTemplate(env, 'VERIFY_EMAIL_URL', base, LinkPath.VERIFY_EMAIL),
     passwordResetTtlSeconds: duration(env, 'PASSWORD_RESET_TTL', '1800', 1),
     emailVerifyTtlSeconds: duration(env, 'EMAIL_VERIFY_TTL', '86400', 1),
     requireEmailVerification: boolean(env, 'REQUIRE_EMAIL_VERIFICATION', false),

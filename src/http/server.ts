@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger';
 import { handleCors } from './cors';
 import { HttpError, sendHttpError, sendJson } from './graphql-handler';
 import { createPlayground, wantsPlayground } from './playground';
+import { createRecoveryPages } from './recovery-pages';
 
 export const GRAPHQL_PATH = '/graphql';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -68,6 +69,8 @@ interface ConnectionState {
 export function createHttpEdge(config: Config, logger: Logger, routes: Routes): HttpEdge {
   const jwksCacheControl = `public, max-age=${config.jwt.jwksMaxAgeSeconds}`;
   const playground = config.playground ? createPlayground(GRAPHQL_PATH) : undefined;
+  // The pages the emailed links open at their default address (APP_URL): served always, they are harmless.
+  const recoveryPages = createRecoveryPages(GRAPHQL_PATH);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const incoming = req.headers[Header.REQUEST_ID];
@@ -80,6 +83,7 @@ export function createHttpEdge(config: Config, logger: Logger, routes: Routes): 
         if (handleCors(req, res, config.corsOrigins)) return;
         return await routes.graphql(req, res, url, requestId);
       }
+      if (recoveryPages.serve(req, res, url.pathname)) return;
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (url.pathname === HEALTH_PATH && read) {
         const { status, body } = await routes.health();

@@ -105,7 +105,7 @@ export class LogCapture {
 }
 
 /**
- * Boot the app on port 0. Unless `env` names a database (DB_PATH or DATABASE_URL, from createTestDatabase),
+ * Boot the app on port 0 (or on env.PORT). Unless `env` names a database (DB_PATH or DATABASE_URL, from createTestDatabase),
  * it gets a new one of its own: SQLite in memory, or on PostgreSQL a new database dropped by close().
  */
 export async function startTestServer(
@@ -125,7 +125,8 @@ export async function startTestServer(
     await database?.drop();
     throw error;
   }
-  const url = await app.listen(0, '127.0.0.1');
+  // On the PORT given (freePort), for a server whose own links must name it (APP_URL); else any free port.
+  const url = await app.listen(env.PORT === undefined ? 0 : config.port, '127.0.0.1');
   const baseUrl = url.replace(/\/graphql$/, '');
 
   async function graphql<TData>(query: string, variables?: Record<string, unknown>, options: RequestOptions = {}) {
