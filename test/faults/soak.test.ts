@@ -20,7 +20,7 @@ import { waitFor } from '../helpers/wait';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 /** Warm-up at the soak's rate before anything is measured: JIT, caches, the heap reaching its working size. */
-const WARMUP_SECONDS = Math.min(30, Math.max(5, Math.round(SOAK_SECONDS / 10)));
+const WARMUP_SECONDS = Math.min(30, Math.max(20, Math.round(SOAK_SECONDS / 10)));
 /**
  * Latency and memory are compared between the first and the last window: 20% of the run, at most a minute.
  * The p99 compared is that of a typical second of the window (the median of its per-second p99s): other
@@ -155,7 +155,7 @@ describe('soak: the server process under a steady mixed load', () => {
   };
 
   it(
-    `runs ${SOAK_SECONDS} s at 80% of peak me throughput with no error, a steady p99 (typical second), flat memory, and the database agreeing with the clients`,
+    `runs ${SOAK_SECONDS} s at 80% of the peak throughput of its mix (90% me) with no error, a steady p99 (typical second), flat memory, and the database agreeing with the clients`,
     async () => {
       const pid = server.child.pid!;
       for (let i = 0; i < SEEDED_ACCOUNTS; i += 8) {
@@ -163,8 +163,10 @@ describe('soak: the server process under a steady mixed load', () => {
         expect(seeded.map((outcome) => outcome.code)).toEqual(Array(8).fill('OK'));
       }
 
-      // Peak: every loop asks `me` back to back; the first second is warm-up.
-      const peak = await runLoad({ workers: LOOPS, durationMs: PEAK_SECONDS * 1000, operation: me });
+      // Peak: every loop runs the soak's own mix back to back; the first second is warm-up. (The mix's peak, not
+      // `me` alone's: on PostgreSQL 80% of `me`'s peak was 2-3x what the mix sustains, which is an overload
+      // test, not a soak: the server then fell behind by half and its memory grew with the backlog.)
+      const peak = await runLoad({ workers: LOOPS, durationMs: PEAK_SECONDS * 1000, operation: mixed });
       expect(peak.byCode).toEqual({ OK: peak.operations });
       const peakRate = peak.rateBetween(1000, PEAK_SECONDS * 1000);
       const targetRate = Math.round(peakRate * 0.8);
@@ -211,7 +213,7 @@ describe('soak: the server process under a steady mixed load', () => {
         soakSeconds: SOAK_SECONDS,
         warmupSeconds: WARMUP_SECONDS,
         windowSeconds: WINDOW_SECONDS,
-        peakMePerSecond: peakRate,
+        peakMixPerSecond: peakRate,
         targetPerSecond: targetRate,
         achievedPerSecond: result.rateBetween(warm, end),
         requests: result.operations,
