@@ -3,13 +3,10 @@
 // and opens the SPA's reset page, the new password logs the user in (with the second factor still owed by a
 // user who has one), and the old password, the old sessions and the used link are refused. The verification
 // link of the signup email opens the SPA's verify page.
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { MeDocument } from '../../src/client/graphql';
-import { CHROMIUM_ARGS, describeWithChromium, serveSpa, textOf, waitForText } from '../helpers/browser';
+import { describeWithChromium, serveSpa, textOf, waitForText, launchChromium } from '../helpers/browser';
 import { errorOf, signUp, startTestServer, TEST_PASSWORD, type TestServer } from '../helpers/server';
 import { isTo, nextMail, SUBJECTS } from '../helpers/recovery';
 import { startSmtpServer, type TestSmtp } from '../helpers/smtp';
@@ -24,7 +21,7 @@ describeWithChromium('account recovery in the SPA example, in chromium (cookie m
   let smtp: TestSmtp;
   let spa: { server: Server; origin: string };
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
     spa = await serveSpa();
@@ -41,13 +38,12 @@ describeWithChromium('account recovery in the SPA example, in chromium (cookie m
       PASSWORD_RESET_TTL: String(RESET_TTL_SECONDS),
       RATE_LIMIT_RECOVERY_IP: '100000/1m',
     });
-    userDataDir = mkdtempSync(join(tmpdir(), 'spa-recovery-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium(executablePath, 'spa-recovery');
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
     await smtp?.stop();
     await new Promise((done) => spa?.server.close(done));

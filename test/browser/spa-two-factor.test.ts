@@ -1,12 +1,9 @@
 // Two-factor in the SPA example, in a real browser (Debian's chromium via playwright-core) against the real
 // API in cookie mode: turn TOTP on (the QR code shown, the recovery codes shown once), then log in again and
 // pass the second-factor step with a code from the authenticator app, and with a recovery code.
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, describeWithChromium, serveSpa, textOf, waitForText } from '../helpers/browser';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { describeWithChromium, serveSpa, textOf, waitForText, launchChromium } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { STEP_MS, totpCode } from '../helpers/totp';
 
@@ -16,19 +13,18 @@ describeWithChromium('two-factor in the SPA example, in chromium (cookie mode)',
   let api: TestServer;
   let spa: { server: Server; origin: string };
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
     spa = await serveSpa();
     // The authenticator app of this test computes codes from the API's test clock, which only the test moves.
     api = await startTestServer({ AUTH_COOKIE_MODE: 'true', AUTH_COOKIE_SECURE: 'false', CORS_ORIGINS: spa.origin });
-    userDataDir = mkdtempSync(join(tmpdir(), 'spa-mfa-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium(executablePath, 'spa-mfa');
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
     await new Promise((done) => spa?.server.close(done));
   });

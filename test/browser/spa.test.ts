@@ -1,31 +1,27 @@
 // The SPA example in a real browser (Debian's chromium via playwright-core), against the real API in
 // cookie mode: sign up, log in, show me, reload and stay logged in through the refresh cookie alone,
 // check that JavaScript cannot see that cookie, log out, and see me fail.
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_ARGS, describeWithChromium, serveSpa, textOf, waitForText } from '../helpers/browser';
+import { type BrowserContext } from 'playwright-core';
+import { describeWithChromium, serveSpa, textOf, waitForText, launchChromium } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 describeWithChromium('the SPA example in chromium (cookie mode)', (executablePath) => {
   let api: TestServer;
   let spa: { server: Server; origin: string };
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
     spa = await serveSpa();
     // Real time: the browser and the API talk on their own; nothing here waits on the clock.
     api = await startTestServer({ AUTH_COOKIE_MODE: 'true', AUTH_COOKIE_SECURE: 'false', CORS_ORIGINS: spa.origin });
-    userDataDir = mkdtempSync(join(tmpdir(), 'spa-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium(executablePath, 'spa');
+    context = browser.context;
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
     await new Promise((done) => spa?.server.close(done));
   });

@@ -1,11 +1,12 @@
 // Debian's chromium, driven by playwright-core. Where it is not installed the browser tests are skipped
 // with a loud message, so `npm test` passes on a laptop; under CI=true a missing browser is a failure.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describeWhenAvailable } from './services';
 
 /** The chromium binary on PATH, or undefined. */
@@ -16,6 +17,19 @@ export function findChromium(): string | undefined {
 
 /** The flags the browser tests run chromium with (no sandbox: CI runs as root in a container). */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+/** A chromium with a fresh profile of its own; close() also removes the profile. */
+export async function launchChromium(executablePath: string, name: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const userDataDir = mkdtempSync(join(tmpdir(), `${name}-chromium-`));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export function describeWithChromium(title: string, body: (executablePath: string) => void): void {
   const executablePath = findChromium();
