@@ -23,9 +23,16 @@ export interface MailTransport {
 // over by another sender while this one may still deliver it.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, dnsTimeout: 10_000 };
 
-/** SMTP at `url` (smtp://user:pass@host:port, smtps:// for TLS). One connection per message: nothing stays open between sends. */
+/**
+ * A connection reused for the messages of a burst (the sender sends one at a time, so one is enough), closed
+ * once idle for this long. A new connection per message cost ~110 ms here against ~5 ms on a kept one: the
+ * soak's 600-900 verification emails took most of a minute to leave.
+ */
+const SMTP_POOL = { pool: true, maxConnections: 1, maxMessages: 100, idleTimeout: 10_000 } as const;
+
+/** SMTP at `url` (smtp://user:pass@host:port, smtps:// for TLS), over one kept connection (SMTP_POOL). */
 export function smtpTransport(url: string): MailTransport {
-  const transport = createTransport({ url, ...SMTP_TIMEOUTS });
+  const transport = createTransport({ url, ...SMTP_POOL, ...SMTP_TIMEOUTS });
   return {
     async send(message) {
       await transport.sendMail(message);
