@@ -9,4 +9,6 @@ module.exports = {
   roots: ['<rootDir>/test/faults'],
   testPathIgnorePatterns: ['/node_modules/'],
   testTimeout: 300000,
+  // One suite at a time: the soak measures throughput and latency, and the others time kills and restarts.
+  maxWorkers: 1,
 };
