@@ -235,7 +235,7 @@ export class RecoveryService {
     try {
       await this.limits.consumeIp('recovery', meta.clientIp);
     } catch (error) {
-      if (isDomainError(error, ErrorCode.RATE_LIMITED)) this.event('rate_limited', meta, { operation, retryAfter: error.retryAfter }, 'warn');
+      if (isDomainError(error, ErrorCode.RATE_LIMITED)) this.event('rate_limited', meta, { operation, retryAfter: error.retryAfter });
       throw error;
     }
   }
