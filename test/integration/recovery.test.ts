@@ -265,6 +265,23 @@ describe('change email → both messages → confirm', () => {
     expect((await me(user.token)).body.data?.me.email).toBe(user.email);
   });
 
+  // Either guard alone keeps this green: the check before the write, or the unique index's violation mapped
+  // to EMAIL_TAKEN (removing both turns it red).
+  it('two users confirming a change to the same address at once: one gets it, the other EMAIL_TAKEN, never a 500', async () => {
+    const [first, second] = [await signUpAndReceive(), await signUpAndReceive()];
+    const newEmail = `both-${first.email}`;
+    await changeEmail(first.token, newEmail);
+    const firstToken = await nextToken(smtp, newEmail, SUBJECTS.emailChange);
+    await changeEmail(second.token, newEmail);
+    const secondToken = await nextToken(smtp, newEmail, SUBJECTS.emailChange);
+    const answers = await Promise.all([verify(firstToken, first.token), verify(secondToken, second.token)]);
+    const refused = answers.filter((res) => res.body.errors);
+    expect(refused).toHaveLength(1);
+    expectBadInput(refused[0], 'EMAIL_TAKEN');
+    const emails = [(await me(first.token)).body.data?.me.email, (await me(second.token)).body.data?.me.email];
+    expect(emails.filter((email) => email === newEmail)).toHaveLength(1);
+  });
+
   it('after the change, a reset link sent to the old address no longer works', async () => {
     const user = await signUpAndReceive();
     await requestReset(user.email);
