@@ -11,6 +11,8 @@ export interface SqliteStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
+  /** False for a statement that may write (sqlite3_stmt_readonly): INSERT, UPDATE, DELETE, DDL. */
+  readonly readonly: boolean;
 }
 
 /** The part of a better-sqlite3 connection used here. */
@@ -28,6 +30,11 @@ export interface SyncSql {
   run(sql: string, params?: readonly unknown[]): number;
   /** Identifies the connection: prepared statements and kept answers belong to one. */
   readonly connection: SqliteConnection;
+  /**
+   * Statements that may write run through this seam on this connection: moves as each one starts, whether
+   * it changes a row, fails or is rolled back (a kept answer is dropped for nothing, never kept across a write).
+   */
+  readonly writes: number;
 }
 
 // Driver codes that mean "not now" rather than "wrong": locked past busy_timeout, disk full, I/O trouble.
@@ -52,6 +59,7 @@ function bind(params: readonly unknown[]): unknown[] {
 
 class ConnectionSql implements SyncSql {
   private readonly statements = new Map<string, SqliteStatement>();
+  writes = 0;
 
   constructor(
     readonly connection: SqliteConnection,
@@ -78,12 +86,14 @@ class ConnectionSql implements SyncSql {
     return result;
   }
 
+  /** Every statement is taken from here just before it runs, so this is where a write is counted. */
   private statement(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.connection.prepare(sql);
       this.statements.set(sql, statement);
     }
+    if (!statement.readonly) this.writes += 1;
     return statement;
   }
 }

@@ -27,10 +27,16 @@ export function readAccessToken(headers: { [Header.AUTHORIZATION]?: HeaderValue;
   if (authorization === null || accessToken === null) return { reason: AuthReason.TOKEN_INVALID };
   const raw = authorization !== undefined ? fromAuthorization(authorization) : accessToken?.trim();
   if (raw === undefined) return { reason: AuthReason.TOKEN_MISSING };
-  if (raw === null || raw.length === 0 || raw.length > MAX_TOKEN_BYTES || !TOKEN_CHARS.test(raw)) {
-    return { reason: AuthReason.TOKEN_INVALID };
-  }
+  if (raw === null || raw.length === 0 || raw.length > MAX_TOKEN_BYTES) return { reason: AuthReason.TOKEN_INVALID };
   return { token: raw };
+}
+
+/**
+ * Whether a token read by readAccessToken is made of the characters a JWT can have: anything else is
+ * TOKEN_INVALID before it is parsed. token-check.ts asks this only of a token it has not verified before.
+ */
+export function isTokenText(token: string): boolean {
+  return TOKEN_CHARS.test(token);
 }
 
 /** The token of `<scheme> <token>`; null for an unknown scheme or a malformed header. */

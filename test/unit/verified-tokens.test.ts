@@ -70,3 +70,17 @@ it('holds at most max tokens, dropping the oldest first', () => {
   verify(a);
   expect(calls).toEqual([a, b, c, a]);
 });
+
+it('answers from memory only for the exact text: another token that ends the same (a copied signature) is verified, and refused', () => {
+  const { tokens, calls, verify } = setup();
+  const { token } = tokens.signAccessToken(USER, SID);
+  const [, payload] = token.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const forgedPayload = Buffer.from(JSON.stringify({ ...claims, role: Role.ADMIN })).toString('base64url');
+  const forged = token.replace(payload, forgedPayload);
+  expect(forged.slice(-16)).toBe(token.slice(-16));
+  expect(verify(token).ok).toBe(true);
+  expect(verify(forged)).toEqual({ ok: false, reason: 'TOKEN_INVALID' });
+  expect(verify(token).ok).toBe(true);
+  expect(calls).toEqual([token, forged]);
+});
