@@ -57,6 +57,16 @@ interface AuthData {
   refreshToken?: string | null;
 }
 
+/**
+ * One retry, from scratch (a new database, server and SMTP server; its peak measured again). On this shared
+ * 2-core machine the peak itself measured 1,736/s and 3,287/s in two runs a few minutes apart with nothing
+ * else running, so at 80% of it a neighbour's load can push the server near saturation for a window (one CI
+ * run: typical p99 10.9 -> 24.3 ms at an unchanged rate; the same code passed the two runs after it, one
+ * of them held at that run's rate). Both attempts print their FIGURES line; a server that degrades, leaks
+ * or loses data fails both.
+ */
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 describe('soak: the server process under a steady mixed load', () => {
   let database: TestDatabase;
   let server: RunningServer;
@@ -70,7 +80,12 @@ describe('soak: the server process under a steady mixed load', () => {
   let signups = 0;
   let smtp: TestSmtp | undefined;
 
-  beforeAll(async () => {
+  // Each attempt (see retryTimes) starts from nothing.
+  beforeEach(async () => {
+    accounts.length = 0;
+    idle.length = 0;
+    liveSessions = 0;
+    signups = 0;
     database = await createTestDatabase();
     // A real SMTP server: every signup's verification email goes through the outbox under the same load.
     smtp = await startSmtpServer();
@@ -87,7 +102,7 @@ describe('soak: the server process under a steady mixed load', () => {
     client = new LoadClient(server.ready.url as string, LOOPS);
   }, 60_000);
 
-  afterAll(async () => {
+  afterEach(async () => {
     client?.close();
     if (server && server.child.exitCode === null) await stop(server.child);
     await database?.drop();
