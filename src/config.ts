@@ -107,6 +107,8 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
   readonly introspection: boolean;
+  /** Runs of a hot query document by graphql-js before it runs compiled (graphql/compiled-queries.ts); null: never. */
+  readonly compileQueriesAfter: number | null;
   /** The GraphiQL page on GET /graphql for a browser; off in production unless PLAYGROUND=true. */
   readonly playground: boolean;
   /** Worker threads that hash and compare passwords, per process. */
@@ -246,6 +248,7 @@ export const SETTING_NAMES = [
   'TRUSTED_PROXIES',
   'REDIS_URL',
   'GRAPHQL_INTROSPECTION',
+  'GRAPHQL_COMPILE_AFTER',
   'PLAYGROUND',
   'LOG_LEVEL',
   'DEBUG_ERRORS',
@@ -666,6 +669,7 @@ export function loadConfig(env: Env, cores = availableParallelism()): Config {
     mail: readMail(env, nodeEnv),
     corsOrigins: Object.freeze(corsOrigins),
     introspection: boolean(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+    compileQueriesAfter: read(env, 'GRAPHQL_COMPILE_AFTER') === 'off' ? null : integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     playground: boolean(env, 'PLAYGROUND', nodeEnv !== 'production'),
     // One fewer than the cores, so the event loop keeps a core to itself.
     hashWorkers: integer(env, 'HASH_WORKERS', Math.max(1, cores - 1), 1, 256),

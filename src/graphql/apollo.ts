@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { Context } from './context';
+import { compiledQueries } from './compiled-queries';
 import { databaseCauseOf, forProduction, maskError, withoutLibraryDetail } from './errors';
 import { parseOptions, validationRules } from './query-limits';
 
@@ -68,6 +69,8 @@ export async function startApollo(schema: GraphQLSchema, config: Config, logger:
       ApolloServerPluginCacheControlDisabled(),
       // Apollo's landing pages load from Apollo's CDN; the playground is ours (http/playground.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // Hot queries run compiled (compiled-queries.ts); the others, and every error, as always.
+      ...(config.compileQueriesAfter === null ? [] : [compiledQueries(schema, config.compileQueriesAfter, logger)]),
     ],
   });
   await apollo.start();

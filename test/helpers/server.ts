@@ -64,6 +64,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     RATE_LIMIT_MFA_IP: '100000/1m',
     RATE_LIMIT_RECOVERY_IP: '100000/1m',
     LOGIN_MAX_FAILURES: '1000',
+    // Every query the suites send that can run compiled does, from its first run (compiled-queries.ts): the
+    // whole suite checks the compiled path; test/integration/compiled-queries.test.ts checks both against each other.
+    GRAPHQL_COMPILE_AFTER: '0',
     MFA_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     // Without SMTP_URL, mail is written as .eml files under DATA_DIR/outbox: the run's own directory (global-setup.js).
     DATA_DIR: process.env.TEST_DATA_DIR ?? join(tmpdir(), 'auth-test-data'),
