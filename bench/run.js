@@ -136,8 +136,8 @@ function load(name, options) {
   return new Promise((resolvePromise, reject) => {
     autocannon({ connections: CONNECTIONS, duration: S.seconds, ...options }, (error, result) => {
       if (error) return reject(error);
-      if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
-        return reject(new Error(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`));
+      if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0 || result.mismatches > 0) {
+        return reject(new Error(`${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts, ${result.mismatches} unexpected bodies`));
       }
       resolvePromise({
         requestsPerSecond: round(result.requests.average, 0),
@@ -155,6 +155,18 @@ function gqlRequest(url, query, variables, token) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   };
+}
+
+/**
+ * `request` with the one body every answer to it must have (autocannon's expectBody): asked once here, and
+ * refused unless it is a 200 with data and no errors. A run that gets any other body fails (load() above).
+ */
+async function answeredAlike(request) {
+  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+  const text = await res.text();
+  const body = JSON.parse(text);
+  if (res.status !== 200 || body.errors || !body.data) throw new Error(`${request.body}: ${res.status} ${text}`);
+  return { ...request, expectBody: text };
 }
 
 // ---------- seeding ----------
@@ -354,11 +366,14 @@ async function main() {
     log(`row 2: me vs { __typename } with WEB_CONCURRENCY=${PROCESSES}, alternating`);
     // Short runs in adjacent pairs; the ratio is the median of the pairs' ratios, so a neighbour's
     // burst of load on a shared machine spoils one pair, not the answer.
+    // Every answer checked: the same body each time, the one a single request got (answeredAlike).
+    const typenameRequest = await answeredAlike(gqlRequest(cluster.url, TYPENAME));
+    const meRequest = await answeredAlike(gqlRequest(cluster.url, ME, {}, token));
     const typename = [];
     const meRuns = [];
     for (let i = 0; i < S.pairs; i += 1) {
-      typename.push(await load('typename', { ...gqlRequest(cluster.url, TYPENAME), duration: S.pairSeconds }));
-      meRuns.push(await load('me', { ...gqlRequest(cluster.url, ME, {}, token), duration: S.pairSeconds }));
+      typename.push(await load('typename', { ...typenameRequest, duration: S.pairSeconds }));
+      meRuns.push(await load('me', { ...meRequest, duration: S.pairSeconds }));
     }
     raw.throughput = {
       typename: typename.map((r) => r.requestsPerSecond),
