@@ -8,8 +8,8 @@
 // An Apollo plugin, through the documented responseForOperation hook (where a response cache answers too), so
 // that parsing, validation, the query limits, context and every other plugin stay as they are. What a client
 // sees does not change:
-// - only queries are compiled, and only those without variables and without introspection fields (the
-//   documents that are hot; variables are coerced by graphql-js as always);
+// - only queries are compiled, and only those without variables, arguments or introspection fields (the
+//   documents that are hot: `me`, `sessions`; see isCompilable for why never an argument);
 // - a document is compiled only after GRAPHQL_COMPILE_AFTER runs by graphql-js (config.ts), so a client sending
 //   a new document each time (compiling costs far more than running) never gets one compiled; MAX_COMPILED are kept;
 // - a compiled run whose result has any error (a guard's refusal, a database that does not answer) is not
@@ -17,7 +17,7 @@
 //   graphql-js's paths, locations and messages, and go through error formatting and reporting. Queries only
 //   read, so running one twice changes nothing; the second run costs only a request that failed anyway.
 import { HeaderMap, type ApolloServerPlugin, type BaseContext, type GraphQLRequestContextResponseForOperation, type GraphQLRequestListener, type GraphQLResponse } from '@apollo/server';
-import { Kind, OperationTypeNode, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { BREAK, Kind, OperationTypeNode, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Logger } from '../shared/logger';
 
@@ -28,20 +28,36 @@ export const MAX_COMPILED = 500;
 const NO_HEAD: GraphQLResponse['http'] = Object.freeze({ status: undefined, headers: new HeaderMap() });
 
 interface DocumentState {
+  /** isCompilable, decided once per document and operation. */
+  eligible: boolean;
   runs: number;
   /** Undefined until compiled; null when it cannot be. */
   compiled?: CompiledQuery | null;
 }
 
 /**
- * The documents this compiles: a query without variables whose root selections are plain fields, none of them
- * introspection but __typename (__schema and __type exist only on the root, so no fragment may hide one).
+ * The documents this compiles: a query without variables, and without a single argument anywhere in the document
+ * (a field's or a directive's), whose root selections are plain fields, none of them introspection but
+ * __typename (__schema and __type exist only on the root, so no fragment may hide one).
+ *
+ * No arguments, because graphql-jit 0.8.9 writes literal argument values into the code it generates, through
+ * JSON.stringify and then a regex that turns a fixed marker string into `new Date(...)`: a string literal
+ * holding the marker runs whatever follows it, on the server (reproduced; the test sends one).
  */
-function isCompilable(operation: OperationDefinitionNode): boolean {
+function isCompilable(document: DocumentNode, operation: OperationDefinitionNode): boolean {
   if (operation.operation !== OperationTypeNode.QUERY || (operation.variableDefinitions?.length ?? 0) > 0) return false;
-  return operation.selectionSet.selections.every(
+  const rootFields = operation.selectionSet.selections.every(
     (selection) => selection.kind === Kind.FIELD && (selection.name.value === '__typename' || !selection.name.value.startsWith('__')),
   );
+  if (!rootFields) return false;
+  let argument = false;
+  visit(document, {
+    Argument() {
+      argument = true;
+      return BREAK;
+    },
+  });
+  return !argument;
 }
 
 /** `compileAfter`: runs of a document by graphql-js before it is compiled (0: compiled at its first run). */
@@ -55,7 +71,7 @@ export function compiledQueries(schema: GraphQLSchema, compileAfter: number, log
     let byOperation = states.get(document);
     if (!byOperation) states.set(document, (byOperation = new Map()));
     let state = byOperation.get(operation);
-    if (!state) byOperation.set(operation, (state = { runs: 0 }));
+    if (!state) byOperation.set(operation, (state = { eligible: isCompilable(document, operation), runs: 0 }));
     return state;
   };
 
@@ -82,8 +98,8 @@ export function compiledQueries(schema: GraphQLSchema, compileAfter: number, log
   const listener: GraphQLRequestListener<BaseContext> = {
     async responseForOperation(request: GraphQLRequestContextResponseForOperation<BaseContext>): Promise<GraphQLResponse | null> {
       const { document, operation } = request;
-      if (!isCompilable(operation)) return null;
       const state = stateOf(document, operation);
+      if (!state.eligible) return null;
       if (state.compiled === undefined) {
         state.runs += 1;
         if (state.runs <= compileAfter) return null;

@@ -45,8 +45,8 @@ async function sendRepeatedly(request: Request | string, times: number, token?: 
 const HOT = {
   'me, every field': '{ me { id name email role createdAt mfaEnabled emailVerified } }',
   sessions: '{ sessions { id current createdAt lastUsedAt expiresAt userAgent } }',
-  'a page of users with literal arguments': '{ users(first: 2) { totalCount nodes { id name email role createdAt } pageInfo { hasNextPage endCursor } } }',
-  'aliases, __typename and skipped fields': '{ who: me { id kind: __typename hidden: name @skip(if: true) shown: role @include(if: true) } __typename }',
+  'a page of users (the default arguments)': '{ users { totalCount nodes { id name email role createdAt } pageInfo { hasNextPage endCursor } } }',
+  'aliases and __typename': '{ who: me { id kind: __typename shown: role } __typename }',
   'a named operation among two': { query: 'query Other { __typename } query Mine { me { id } }', operationName: 'Mine' },
 } satisfies Record<string, Request | string>;
 
@@ -94,12 +94,22 @@ it('checks the session on every request: a compiled me refuses a token whose ses
 
 it.each([
   ['a query with variables', 'query ($first: Int) { users(first: $first) { totalCount } }'],
+  ['a literal argument', '{ users(first: 2) { totalCount } }'],
+  ['a directive argument', '{ me { id name @skip(if: true) } }'],
   ['introspection', '{ __schema { queryType { name } } }'],
   ['a root fragment', '{ ...Who } fragment Who on Query { me { id } }'],
 ])('never compiles %s', async (_name, query) => {
   const { texts, compiled } = await sendRepeatedly({ query, variables: { first: 2 } }, COMPILE_AFTER + 3, user.token);
   for (const text of texts) expect(text).toMatch(/^200 \{"data":/);
   expect(compiled).toBe(0);
+});
+
+it('never runs code written into a string argument (graphql-jit 0.8.9 would, once compiled)', async () => {
+  // graphql-jit turns this marker, followed by anything, into `new Date(anything)` in the code it generates.
+  const payload = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d(globalThis.compiledQueryInjected = true)';
+  const { compiled } = await sendRepeatedly(`{ users(after: "${payload}") { totalCount } }`, COMPILE_AFTER + 3, user.token);
+  expect(compiled).toBe(0);
+  expect((globalThis as { compiledQueryInjected?: boolean }).compiledQueryInjected).toBeUndefined();
 });
 
 it('never compiles a mutation', async () => {
