@@ -76,8 +76,14 @@ export function compiledQueries(schema: GraphQLSchema, compileAfter: number, log
   };
 
   const compile = (state: DocumentState, document: DocumentNode, operationName: string | undefined): CompiledQuery | null => {
-    const result = compileQuery(schema, document, operationName);
-    state.compiled = isCompiledQuery(result) ? result : null;
+    let result;
+    try {
+      result = compileQuery(schema, document, operationName);
+    } catch (error) {
+      // A document graphql-jit cannot compile runs in graphql-js, as every document did before.
+      logger.warn({ operationName: operationName ?? null, err: error }, 'hot query not compiled');
+    }
+    state.compiled = result && isCompiledQuery(result) ? result : null;
     logger.debug({ operationName: operationName ?? null, compiled: state.compiled !== null }, 'hot query compiled');
     if (state.compiled) {
       compiledOrder.push(state);
