@@ -56,22 +56,30 @@ describe('enumeration', () => {
   });
 
   it('a known and an unknown address are answered in times within noise of each other', async () => {
-    const timed = await startAttackedServer({ SMTP_URL: smtp.url, RATE_LIMIT_EMAIL_PER_ADDRESS: '1000/1h' });
+    const timedLogs = new LogCapture();
+    const timed = await startAttackedServer({ SMTP_URL: smtp.url, RATE_LIMIT_EMAIL_PER_ADDRESS: '1000/1h', LOG_LEVEL: 'info' }, timedLogs);
     try {
       const user = await signUp(timed);
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
       const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
       for (let i = 0; i < 40; i++) {
         const pair = [['known', user.email], ['unknown', `nobody-${i}@example.com`]] as const;
-        // Alternate which goes first: the mail sent after a known address's answer overlaps whichever request comes next.
         for (const [name, email] of i % 2 === 0 ? pair : [...pair].reverse()) {
           const started = performance.now();
-          await requestReset(timed, email);
+          const res = await requestReset(timed, email);
           times[name].push(performance.now() - started);
+          // Each timed request meets an idle server: the work this one left for after its answer (the look-up;
+          // for a known address the link and its email) ends before the next starts. Left to overlap, it fell
+          // on whichever request came next, and on a busy machine it moved the ratio past the bound (2.44 once in CI).
+          const requestId = res.headers.get('x-request-id');
+          await timedLogs.waitForLine((line) => line.event === 'password_reset.requested' && line.requestId === requestId);
+          if (name === 'known') await nextMail(smtp, user.email, SUBJECTS.passwordReset);
         }
       }
       const [k, u] = [median(times.known), median(times.unknown)];
-      // A generous bound: with the look-up, the token and the outbox on the request path, the known address answers measurably slower.
+      // A generous bound: with the look-up, the token and the outbox on the request path, the known address answers
+      // measurably slower on PostgreSQL (1.65-1.74 measured, against 0.96-1.0). On SQLite those statements cost too
+      // little to tell apart from noise; the test below, with the database's writes held, catches it there.
       expect(Math.max(k, u) / Math.min(k, u)).toBeLessThan(1.5);
     } finally {
       await timed.close();
